@@ -1,0 +1,31 @@
+import { expect, test } from 'vitest'
+import * as protocol from './index.js'
+
+test('public surface', () => {
+  expect(Object.keys(protocol).sort()).toMatchInlineSnapshot(`
+    [
+      "FabstirError",
+      "ProtocolError",
+      "canonicalJson",
+      "compressFrame",
+      "compressionCodes",
+      "compressionThresholdBytes",
+      "decodeClientMessage",
+      "decodeHostMessage",
+      "decodeHttpBody",
+      "decompressFrame",
+      "defaultMaxMessageBytes",
+      "encodeMessage",
+      "errorCodes",
+      "httpStatusForCode",
+      "isAbortError",
+      "isErrorCode",
+      "negotiateCompression",
+      "nextTranscriptHead",
+      "protocolVersion",
+      "signingBytes",
+      "supportedCompression",
+      "transcriptGenesis",
+    ]
+  `)
+})
