@@ -1,22 +1,12 @@
 import { deflateRawSync, gzipSync } from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import { makeConversation } from '../test/conversation.js'
+import { rejection } from '../test/helpers.js'
 import { compressFrame, decompressFrame, negotiateCompression } from './compression.js'
-import { ProtocolError } from './errors/ProtocolError.js'
 import type { CompressionName } from './messages/common.js'
 
 const codecs: CompressionName[] = ['gzip', 'deflate-raw']
 const encoder = new TextEncoder()
-
-function thrown(run: () => unknown): ProtocolError {
-  try {
-    run()
-  } catch (error) {
-    if (ProtocolError.isInstance(error)) return error
-    throw error
-  }
-  throw new Error('expected a ProtocolError')
-}
 
 describe('negotiateCompression', () => {
   test.each([
@@ -75,7 +65,7 @@ describe.each(codecs)('%s frames', (codec) => {
     const json = encoder.encode('x'.repeat(10_000))
     const frame = compressFrame(json, codec)
     expect(decompressFrame(frame, { maxBytes: 10_000 })).toHaveLength(10_000)
-    expect(thrown(() => decompressFrame(frame, { maxBytes: 9_999 })).code).toBe('MESSAGE_TOO_LARGE')
+    rejection(() => decompressFrame(frame, { maxBytes: 9_999 }), 'MESSAGE_TOO_LARGE')
   })
 
   test.each([
@@ -84,7 +74,7 @@ describe.each(codecs)('%s frames', (codec) => {
     ['garbage body', (frame: Uint8Array) => frame.map((byte, index) => (index ? 0xff : byte))],
   ])('%s → BAD_MESSAGE', (_, mangle) => {
     const frame = mangle(compressFrame(JSON.stringify(makeConversation(10)), codec))
-    expect(thrown(() => decompressFrame(frame, { maxBytes: 1 << 20 })).code).toBe('BAD_MESSAGE')
+    rejection(() => decompressFrame(frame, { maxBytes: 1 << 20 }), 'BAD_MESSAGE')
   })
 })
 
@@ -94,12 +84,14 @@ describe('codec byte', () => {
     ['unknown codec', new Uint8Array([0x07, 1, 2, 3])],
     ['zero codec', new Uint8Array([0x00, 1, 2, 3])],
   ])('%s → BAD_MESSAGE', (_, frame) => {
-    expect(thrown(() => decompressFrame(frame, { maxBytes: 1024 })).code).toBe('BAD_MESSAGE')
+    rejection(() => decompressFrame(frame, { maxBytes: 1024 }), 'BAD_MESSAGE')
   })
 
   test('a codec the session did not negotiate → BAD_MESSAGE', () => {
     const frame = compressFrame('{"a":1}', 'gzip')
-    const error = thrown(() => decompressFrame(frame, { maxBytes: 1024, accept: ['deflate-raw'] }))
+    const error = rejection(() =>
+      decompressFrame(frame, { maxBytes: 1024, accept: ['deflate-raw'] }),
+    )
     expect(error.code).toBe('BAD_MESSAGE')
     expect(error.details).toBe('codec byte 0x02')
   })

@@ -1,27 +1,14 @@
 import { describe, expect, test } from 'vitest'
+import { rejection } from '../test/helpers.js'
 import { compressFrame } from './compression.js'
 import { decodeClientMessage, decodeHostMessage } from './decode.js'
 import { encodeMessage } from './encode.js'
-import { ProtocolError } from './errors/ProtocolError.js'
 import type { PingMessage } from './messages/client.js'
 
 const encoder = new TextEncoder()
 const ping: PingMessage = { type: 'ping', session_id: '42', message_index: 1, ts: 0 }
 const pingText = JSON.stringify(ping)
 const large = { ...ping, x_padding: 'lorem ipsum '.repeat(200) }
-
-function rejection(run: () => unknown, code = 'BAD_MESSAGE'): ProtocolError {
-  let caught: unknown
-  try {
-    run()
-  } catch (error) {
-    caught = error
-  }
-  expect(ProtocolError.isInstance(caught)).toBe(true)
-  const error = caught as ProtocolError
-  expect(error.code).toBe(code)
-  return error
-}
 
 /** A ping padded with an unknown field to exactly `bytes` bytes of UTF-8. */
 function padTo(bytes: number, filler = 'x'): string {

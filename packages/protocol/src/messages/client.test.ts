@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { makeConversation } from '../../test/conversation.js'
+import { missing, mutate, rejection } from '../../test/helpers.js'
 import { decodeClientMessage, decodeHostMessage } from '../decode.js'
 import { encodeMessage } from '../encode.js'
-import { ProtocolError } from '../errors/ProtocolError.js'
+import type { ProtocolError } from '../errors/ProtocolError.js'
 import type { ClientMessage, ClientMessageType } from './client.js'
 import type { CompressionName } from './common.js'
 
@@ -49,33 +50,6 @@ const full: Fixtures = {
 
 const types = Object.keys(minimal) as ClientMessageType[]
 const codecs: CompressionName[] = ['gzip', 'deflate-raw']
-
-const missing = Symbol('missing')
-
-/** A deep copy of `message` with the value at a dot path replaced (or removed with `missing`). */
-function mutate(message: object, path: string, value: unknown): Record<string, unknown> {
-  const copy = structuredClone(message) as Record<string, unknown>
-  const keys = path.split('.')
-  const last = keys.pop() as string
-  let target = copy
-  for (const key of keys) target = target[key] as Record<string, unknown>
-  if (value === missing) Reflect.deleteProperty(target, last)
-  else target[last] = value
-  return copy
-}
-
-function rejection(run: () => unknown, code = 'BAD_MESSAGE'): ProtocolError {
-  let caught: unknown
-  try {
-    run()
-  } catch (error) {
-    caught = error
-  }
-  expect(ProtocolError.isInstance(caught)).toBe(true)
-  const error = caught as ProtocolError
-  expect(error.code).toBe(code)
-  return error
-}
 
 /** The path a decoder error names, e.g. `session_id` of `session_id: missing`. */
 const pathOf = (error: ProtocolError) => error.details?.split(': ')[0]

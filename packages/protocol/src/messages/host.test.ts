@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
+import { missing, mutate, rejection } from '../../test/helpers.js'
 import { decodeHostMessage } from '../decode.js'
 import { encodeMessage } from '../encode.js'
 import { errorCodes } from '../errorCodes.js'
-import { ProtocolError } from '../errors/ProtocolError.js'
 import type { CompressionName, Hex } from './common.js'
 import type { HostMessage, HostMessageType } from './host.js'
 
@@ -80,33 +80,6 @@ const full: Fixtures = {
 
 const types = Object.keys(minimal) as HostMessageType[]
 const codecs: CompressionName[] = ['gzip', 'deflate-raw']
-
-const missing = Symbol('missing')
-
-/** A deep copy of `message` with the value at a dot path replaced (or removed with `missing`). */
-function mutate(message: object, path: string, value: unknown): Record<string, unknown> {
-  const copy = structuredClone(message) as Record<string, unknown>
-  const keys = path.split('.')
-  const last = keys.pop() as string
-  let target = copy
-  for (const key of keys) target = target[key] as Record<string, unknown>
-  if (value === missing) Reflect.deleteProperty(target, last)
-  else target[last] = value
-  return copy
-}
-
-function rejection(run: () => unknown): ProtocolError {
-  let caught: unknown
-  try {
-    run()
-  } catch (error) {
-    caught = error
-  }
-  expect(ProtocolError.isInstance(caught)).toBe(true)
-  const error = caught as ProtocolError
-  expect(error.code).toBe('BAD_MESSAGE')
-  return error
-}
 
 function withExtra<message extends HostMessage>(m: message, extra: object): message {
   return { ...m, ...extra }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
+import { rejection } from '../../test/helpers.js'
 import { decodeHttpBody } from '../decode.js'
-import { ProtocolError } from '../errors/ProtocolError.js'
 import type { HttpBodyName } from './http.js'
 
 const hex32 = `0x${'ab'.repeat(32)}`
@@ -113,19 +113,6 @@ function bodyOf(name: HttpBodyName): Record<string, unknown> {
   const found = valid.find((entry) => entry.name === name)
   if (found === undefined) throw new Error(`no fixture for ${name}`)
   return found.body
-}
-
-function rejection(run: () => unknown, code = 'BAD_MESSAGE'): ProtocolError {
-  let caught: unknown
-  try {
-    run()
-  } catch (error) {
-    caught = error
-  }
-  expect(ProtocolError.isInstance(caught)).toBe(true)
-  const error = caught as ProtocolError
-  expect(error.code).toBe(code)
-  return error
 }
 
 const encoder = new TextEncoder()
