@@ -3,6 +3,6 @@ import shared from '../../vitest.shared.ts'
 
 export default mergeConfig(
   shared,
-  // demo.ts only prints what roundTrip.ts returns; CI runs it as `pnpm demo`.
+  // demo.ts prints what runFailover returns; CI runs it as `pnpm demo`.
   defineProject({ test: { name: 'e2e', coverage: { exclude: ['src/demo.ts'] } } }),
 )

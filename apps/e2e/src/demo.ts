@@ -1,21 +1,54 @@
-import { runRoundTrip } from './roundTrip.js'
+import { webSocket } from '@fabstir/sdk/node'
+import { hostCommand } from './hostCommand.js'
+import { runFailover } from './runFailover.js'
+import { spawnHost } from './spawnHost.js'
 
-const report = runRoundTrip([
-  'What does a host keep between prompts?',
-  'And what does the client keep?',
-  'Who can take over the conversation?',
+// The main job: two host nodes on this machine, a conversation through the SDK, and the first host
+// killed mid-answer; the session moves to the second host with its whole context.
+const model = 'fabstir/ngram-trigram.json'
+const args = ['--model', model, '--insecure-no-auth', '--token-delay-ms', '20']
+const command = hostCommand()
+await using first = await spawnHost({ command, args })
+await using second = await spawnHost({ command, args })
+const names = new Map([
+  [`${first.url.replace(/^http/, 'ws')}/v1/session`, `host A (${first.url})`],
+  [`${second.url.replace(/^http/, 'ws')}/v1/session`, `host B (${second.url})`],
 ])
+console.log(`host A ${first.url} and host B ${second.url}, each serving ${model}\n`)
 
-console.log(`fabstir/1 round trip, compression negotiated: ${report.compression ?? 'none'}\n`)
-for (const turn of report.turns) {
-  console.log(`> ${turn.prompt}\n< ${turn.reply}\n  transcript head ${turn.transcriptHead}`)
+const prompts = [
+  'Who is the White Rabbit?',
+  'What did Alice find in the little bottle?',
+  'Tell me about the Queen of Hearts.',
+  'And what happened at the croquet ground?',
+]
+const killDuringTurn = 2
+const report = await runFailover({
+  hosts: [first, second],
+  model,
+  prompts,
+  killDuringTurn,
+  inference: { webSocket },
+  onTurn: (turn, prompt) => {
+    if (turn > 0) process.stdout.write('\n\n')
+    process.stdout.write(`you: ${prompt}\nhost: `)
+  },
+  onText: (text) => process.stdout.write(text),
+})
+console.log('\n')
+
+for (const [index, turn] of report.turns.entries()) {
+  const killed = index === killDuringTurn ? ' (host A killed mid-answer)' : ''
+  console.log(
+    `turn ${index + 1}: ${names.get(turn.host) ?? turn.host}${killed}; ` +
+      `${turn.usage.completion_tokens} tokens; the host holds ${turn.contextMessages} messages; ` +
+      `delivered text ${turn.delivered === turn.content ? 'equals' : 'DIFFERS FROM'} the answer`,
+  )
 }
-const saved = 1 - report.resume.frameBytes / report.resume.jsonBytes
 console.log(
-  `\nsession_resume carrying the conversation 20 times over (${report.turns.length * 40} messages, ` +
-    `repetitive, so it compresses far better than real text): ${report.resume.jsonBytes} bytes of JSON, ` +
-    `${report.resume.frameBytes} on the wire (${(saved * 100).toFixed(1)} % saved)`,
+  `\nfailover: ${report.failoverMs} ms from killing host A to the next text from host B; ` +
+    `the client holds ${report.conversation.length} messages; host B's usage at session end: ` +
+    `${JSON.stringify(report.usage)}`,
 )
-console.log(
-  `malformed prompt answered with error ${report.rejected.code}: ${report.rejected.message}`,
-)
+const intact = report.turns.every((turn) => turn.delivered === turn.content)
+if (!intact) process.exitCode = 1

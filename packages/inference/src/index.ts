@@ -1,2 +1,39 @@
-// The public surface of this package. It exports nothing yet: see its README for what is planned.
-export {}
+// The public surface of @fabstir/inference (Node's WebSocket lives in `@fabstir/inference/node`).
+export { isAbortError } from '@fabstir/protocol'
+export {
+  ConnectionError,
+  type ConnectionErrorCode,
+  type ConnectionErrorOptions,
+} from './errors/connection.js'
+export { HostError, type HostErrorOptions } from './errors/host.js'
+export { HttpError, type HttpErrorCode, type HttpErrorOptions } from './errors/http.js'
+export { SessionError, type SessionErrorCode, type SessionErrorOptions } from './errors/session.js'
+export { StreamError, type StreamErrorCode, type StreamErrorOptions } from './errors/stream.js'
+export {
+  type ConnectToSessionOptions,
+  type EndSessionReturnType,
+  InferenceManager,
+  type InferenceManagerComponents,
+  type InferenceManagerEvents,
+  type InferenceManagerInit,
+  type InferenceManagerOptions,
+  type InitializeSessionOptions,
+  type PipelinedPrompt,
+  type SendPromptOptions,
+} from './InferenceManager.js'
+export {
+  LLMNodeClient,
+  type LLMNodeClientComponents,
+  type LLMNodeClientOptions,
+  type StreamInferenceEvent,
+} from './LLMNodeClient.js'
+export type { SessionState } from './session/SessionConnection.js'
+export type { WebSocketConstructor, WebSocketLike } from './session/webSocket.js'
+export {
+  type PromptResult,
+  PromptStream,
+  type PromptStreamPart,
+  type ResponseContext,
+  type TextDeltaPart,
+} from './stream/PromptStream.js'
+export { TypedEventTarget } from './TypedEventTarget.js'

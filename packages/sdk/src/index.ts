@@ -1,2 +1,4 @@
-// The public surface of this package. It exports nothing yet: see its README for what is planned.
-export {}
+// The meta-package: FabstirSDK plus every package's public API (Node-only parts in `@fabstir/sdk/node`).
+export * from '@fabstir/inference'
+export * from '@fabstir/protocol'
+export { FabstirSDK, type FabstirSDKOptions } from './FabstirSDK.js'

@@ -1,0 +1,53 @@
+import { webSocket } from '@fabstir/sdk/node'
+import { expect, test } from 'vitest'
+import { hostCommand } from '../src/hostCommand.js'
+import { runFailover } from '../src/runFailover.js'
+import { spawnHost } from '../src/spawnHost.js'
+
+const model = 'fabstir/ngram-trigram.json'
+// Paced so that the kill lands while the first host is still streaming.
+const args = ['--model', model, '--insecure-no-auth', '--token-delay-ms', '10']
+
+test('a host killed mid-stream: the session resumes on another host with its whole context', async () => {
+  const command = hostCommand({ source: true })
+  await using first = await spawnHost({ command, args })
+  await using second = await spawnHost({ command, args })
+  const sessionUrl = (url: string) => `${url.replace(/^http/, 'ws')}/v1/session`
+
+  const report = await runFailover({
+    hosts: [first, second],
+    model,
+    prompts: ['Who is the White Rabbit?', 'Tell me about the Queen.', 'And the croquet game?'],
+    killDuringTurn: 1,
+    inference: { webSocket },
+  })
+
+  expect(report.turns.map((turn) => turn.host)).toEqual([
+    sessionUrl(first.url),
+    sessionUrl(second.url),
+    sessionUrl(second.url),
+  ])
+  for (const turn of report.turns) {
+    // Nothing the stream delivered was lost or duplicated across the failover.
+    expect(turn.delivered).toBe(turn.content)
+    expect(turn.content.length).toBeGreaterThan(0)
+  }
+  // The second host rebuilt the conversation: it holds every message of the session.
+  expect(report.turns.map((turn) => turn.contextMessages)).toEqual([2, 4, 6])
+  expect(report.conversation.map((message) => message.role)).toEqual([
+    'user',
+    'assistant',
+    'user',
+    'assistant',
+    'user',
+    'assistant',
+  ])
+  expect(report.failoverMs).toBeGreaterThanOrEqual(0)
+  expect(report.usage?.total_tokens).toBeGreaterThan(0)
+})
+
+test('spawnHost reports a host that cannot start', async () => {
+  await expect(
+    spawnHost({ command: hostCommand({ source: true }), args: ['--no-such-option'] }),
+  ).rejects.toThrow(/exited with 2/)
+})

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util'
+
+/** The command line of `fabstir-host`, parsed. */
+export type HostArgs = {
+  port: number
+  host: string
+  /** Model name (`repo/file`) to serve. */
+  model: string
+  insecureNoAuth: boolean
+  /** Base URL of an OpenAI-compatible server; without it the embedded model serves. */
+  openaiUrl: string | undefined
+  /** Pause after each token of the embedded model, in milliseconds. */
+  tokenDelayMs: number
+  help: boolean
+}
+
+/** How to call `fabstir-host`. */
+export const hostUsage = `Usage: fabstir-host --model <name> [--port 8080] [--host 127.0.0.1]
+                    [--insecure-no-auth] [--openai-url <url>] [--token-delay-ms <n>]
+
+  --model <name>       model to serve, as "repo/file"; its id is keccak256 of the name
+  --port <n>           TCP port (0 picks a free one)              default 8080
+  --host <address>     interface to listen on                     default 127.0.0.1
+  --insecure-no-auth   serve without authentication (required until auth is implemented;
+                       anyone who reaches the port can use the model: keep it on loopback)
+  --openai-url <url>   forward generation to an OpenAI-compatible server instead of the
+                       embedded model
+  --token-delay-ms <n> pause after each token of the embedded model, to stream at the pace
+                       of a GPU (demos)                             default 0
+  --help               print this text
+`
+
+/**
+ * Parses the arguments of `fabstir-host`.
+ *
+ * @param argv - the arguments after the script, e.g. `process.argv.slice(2)`.
+ * @throws {TypeError} for an unknown option, a missing `--model`, a bad port or URL.
+ */
+export function parseHostArgs(argv: readonly string[]): HostArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      model: { type: 'string' },
+      'insecure-no-auth': { type: 'boolean', default: false },
+      'openai-url': { type: 'string' },
+      'token-delay-ms': { type: 'string', default: '0' },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  const help = values.help === true
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError('--port must be an integer from 0 to 65535')
+  }
+  const model = values.model ?? ''
+  if (model === '' && !help) throw new TypeError('--model is required')
+  const openaiUrl = values['openai-url']
+  if (openaiUrl !== undefined && !URL.canParse(openaiUrl)) {
+    throw new TypeError('--openai-url must be a URL')
+  }
+  const tokenDelayMs = Number(values['token-delay-ms'])
+  if (!Number.isFinite(tokenDelayMs) || tokenDelayMs < 0) {
+    throw new TypeError('--token-delay-ms must be a non-negative number')
+  }
+  return {
+    port,
+    host: values.host ?? '127.0.0.1',
+    model,
+    insecureNoAuth: values['insecure-no-auth'] === true,
+    openaiUrl,
+    tokenDelayMs,
+    help,
+  }
+}

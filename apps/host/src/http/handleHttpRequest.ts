@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ProtocolError } from '@fabstir/protocol'
+import type { HostContext } from '../internal/HostContext.js'
+import { getHealth, getModels, getVersion } from './describeHost.js'
+import { handleInference } from './handleInference.js'
+import { sendError, sendJson } from './respond.js'
+
+type Handler = (
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+) => void | Promise<void>
+
+const notImplemented: Handler = () => {
+  throw new ProtocolError('UNAVAILABLE', 'Authentication is not implemented on this host yet', {
+    details: 'run the host with insecureNoAuth and connect without a token',
+  })
+}
+
+/** Routes by path, then method. `HEAD` is served wherever `GET` is. */
+const routes: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>>> = {
+  '/health': {
+    GET: (context, _request, response) => {
+      const health = getHealth(context)
+      sendJson(response, health.status === 'ok' ? 200 : 503, health)
+    },
+  },
+  '/v1/version': {
+    GET: (context, _request, response) => sendJson(response, 200, getVersion(context)),
+  },
+  '/v1/models': {
+    GET: (context, _request, response) => sendJson(response, 200, getModels(context)),
+  },
+  '/v1/inference': { POST: handleInference },
+  '/v1/auth/challenge': { POST: notImplemented },
+  '/v1/auth/token': { POST: notImplemented },
+  '/v1/auth/refresh': { POST: notImplemented },
+}
+
+/**
+ * @internal Serves the HTTP endpoints of PROTOCOL.md §2. Every error is `{error:{code, message}}`
+ * with the code's status; an unknown path is a 404 and a known path with another method a 405
+ * (both with code `BAD_MESSAGE`, as the protocol has no routing codes).
+ */
+export async function handleHttpRequest(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { logger } = context
+  const path = new URL(request.url ?? '/', 'http://host').pathname
+  const methods = Object.hasOwn(routes, path) ? routes[path] : undefined
+  if (methods === undefined) {
+    const error = new ProtocolError('BAD_MESSAGE', 'No such endpoint', {
+      details: path.slice(0, 64),
+    })
+    sendError(response, error, { status: 404, logger })
+    return
+  }
+  const method = request.method === 'HEAD' ? 'GET' : (request.method ?? 'GET')
+  const handler = Object.hasOwn(methods, method) ? methods[method] : undefined
+  if (handler === undefined) {
+    const allowed = Object.keys(methods).join(', ')
+    const error = new ProtocolError('BAD_MESSAGE', 'Method not allowed', {
+      details: `use ${allowed}`,
+    })
+    sendError(response, error, { status: 405, headers: { allow: allowed }, logger })
+    return
+  }
+  try {
+    await handler(context, request, response)
+  } catch (error) {
+    if (response.headersSent) {
+      logger.error('request failed after its headers were sent', { path, error: String(error) })
+      response.destroy()
+      return
+    }
+    // A body too large is left unread: the connection closes after the answer.
+    const closing =
+      ProtocolError.isInstance(error) && error.code === 'MESSAGE_TOO_LARGE'
+        ? { connection: 'close' }
+        : {}
+    sendError(response, error, { headers: closing, logger })
+  }
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  decodeHttpBody,
+  type InferenceEvent,
+  type InferenceResponse,
+  ProtocolError,
+} from '@fabstir/protocol'
+import { generateReply } from '../generateReply.js'
+import type { HostContext } from '../internal/HostContext.js'
+import { countMessages, preparePrompt } from '../preparePrompt.js'
+import { readBody } from './readBody.js'
+import { sendJson } from './respond.js'
+
+/**
+ * @internal `POST /v1/inference`: one stateless generation from `conversation_context` plus
+ * `prompt`, answered as JSON, or with `stream: true` as server-sent events (`data:` one
+ * `InferenceEvent` each: `stream_chunk`s, then a `response`, or an `error`). A client that
+ * disconnects stops the generation.
+ *
+ * @throws {ProtocolError} before any byte is sent: `AUTH_REQUIRED` without `insecureNoAuth`;
+ *   `RATE_LIMITED` past `promptsPerMinute` for the client's address; `MESSAGE_TOO_LARGE`,
+ *   `BAD_MESSAGE` for the body; `MODEL_UNAVAILABLE`; `CONTEXT_TOO_LARGE`.
+ */
+export async function handleInference(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  if (!context.insecureNoAuth) {
+    throw new ProtocolError('AUTH_REQUIRED', 'This host requires authentication', {
+      details: 'token authentication is not implemented yet; the host must run with insecureNoAuth',
+    })
+  }
+  const waitMs = context.httpLimiter.take(request.socket.remoteAddress ?? 'unknown')
+  if (waitMs > 0) {
+    throw new ProtocolError('RATE_LIMITED', 'Too many prompts per minute', {
+      details: `at most ${context.limits.promptsPerMinute}`,
+      retryAfterMs: waitMs,
+    })
+  }
+  const body = await readBody(request, context.limits.maxMessageBytes)
+  const inference = decodeHttpBody('inferenceRequest', body, {
+    maxMessageBytes: context.limits.maxMessageBytes,
+  })
+  const backend = context.backends.get(inference.model)
+  if (backend === undefined) {
+    throw new ProtocolError('MODEL_UNAVAILABLE', 'This host does not serve that model')
+  }
+  const prepared = await preparePrompt({
+    backend,
+    history: await countMessages(backend, inference.conversation_context ?? []),
+    content: inference.prompt,
+    maxTokens: inference.max_tokens,
+  })
+
+  // The response closing before it finished means the client left: stop generating for it.
+  const controller = new AbortController()
+  response.on('close', () => {
+    if (!response.writableFinished) controller.abort('client disconnected')
+  })
+  const signal = AbortSignal.any([controller.signal, context.closing])
+  const stream = inference.stream === true
+  const writeEvent = (event: InferenceEvent) => {
+    response.write(`data: ${JSON.stringify(event)}\n\n`)
+  }
+  if (stream) {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    })
+    response.flushHeaders()
+  }
+
+  const reply = await generateReply({
+    backend,
+    messages: prepared.messages.map(({ role, content }) => ({ role, content })),
+    maxTokens: prepared.maxTokens,
+    temperature: inference.temperature ?? 0,
+    signal,
+    ...(stream
+      ? {
+          onToken: async (token: string, seq: number) => {
+            writeEvent({ type: 'stream_chunk', seq, content: token, tokens: 1 })
+            if (response.writableNeedDrain) await waitForDrain(response, signal)
+          },
+        }
+      : {}),
+  })
+  if (reply.finishReason === 'error') {
+    context.logger.warn('generation failed', { error: String(reply.error) })
+  }
+  const result: InferenceResponse = {
+    content: reply.content,
+    finish_reason: reply.finishReason,
+    usage: {
+      prompt_tokens: prepared.tokens,
+      completion_tokens: reply.completionTokens,
+      total_tokens: prepared.tokens + reply.completionTokens,
+    },
+  }
+  if (!stream) {
+    sendJson(response, 200, result)
+    return
+  }
+  writeEvent({ type: 'response', ...result })
+  response.end()
+}
+
+function waitForDrain(response: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    response.once('drain', done)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

@@ -1,0 +1,18 @@
+import { expect, test } from 'vitest'
+import * as host from './index.js'
+
+test('the public surface', () => {
+  expect(Object.keys(host).sort()).toMatchInlineSnapshot(`
+    [
+      "BackendError",
+      "createEmbeddedBackend",
+      "createHostIdentity",
+      "createOpenAICompatibleBackend",
+      "modelId",
+      "silentLogger",
+      "startHost",
+      "systemClock",
+      "truncateContext",
+    ]
+  `)
+})

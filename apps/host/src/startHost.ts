@@ -1,0 +1,245 @@
+import type { KeyObject } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { type Address, defaultMaxMessageBytes, type Hex } from '@fabstir/protocol'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { ModelBackend } from './backends/ModelBackend.js'
+import { type Clock, systemClock } from './clock.js'
+import { createHostIdentity } from './hostIdentity.js'
+import { handleHttpRequest } from './http/handleHttpRequest.js'
+import type { HostContext } from './internal/HostContext.js'
+import type { HostLimits } from './internal/HostLimits.js'
+import { KeyedRateLimiter } from './KeyedRateLimiter.js'
+import { type Logger, silentLogger } from './logger.js'
+import { modelId } from './modelId.js'
+import { handleSocket } from './session/handleSocket.js'
+import { SessionStore } from './session/SessionStore.js'
+
+/** Options of {@link startHost}. */
+export type StartHostOptions = {
+  /** The models served; a client picks one by name (or by its keccak256 id). At least one. */
+  backends: readonly ModelBackend[]
+  /**
+   * Serve without authentication: every client may open any session. Authentication is not
+   * implemented yet, so this must be `true`; without it every `session_init`, `session_resume` and
+   * `POST /v1/inference` is refused with `AUTH_REQUIRED`. Never expose such a host to a network.
+   * @default false
+   */
+  insecureNoAuth?: boolean
+  /** TCP port; 0 picks a free one (see the returned `port`). @default 0 */
+  port?: number
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string
+  /** The chain whose jobs the host serves; sessions for another are refused. @default any */
+  chainId?: number
+  /** The host's on-chain address, reported by `/v1/version`. @default the zero address */
+  hostAddress?: Address
+  /** Prices `/v1/models` lists for every model. @default [] */
+  prices?: readonly { token: Address | '0x0'; price_per_token: string }[]
+  /** The host's Ed25519 identity key (private). @default a fresh key pair per start */
+  identityKey?: KeyObject
+  /** Largest message accepted, after decompression, and HTTP body. @default 4 MiB */
+  maxMessageBytes?: number
+  /** Prompts per minute per session (and per client address over HTTP). @default 60 */
+  promptsPerMinute?: number
+  /** Prompts that may wait behind the running one of a session; more are `RATE_LIMITED`. @default 4 */
+  maxQueuedPrompts?: number
+  /** Sessions held in memory; past it the least recently active idle one is evicted. @default 1000 */
+  maxSessions?: number
+  /** A session without a socket is forgotten after this long idle. @default 600_000 (10 min) */
+  idleSessionTtlMs?: number
+  /** `max_tokens` of a prompt that gives none. @default 512 */
+  defaultMaxTokens?: number
+  /** How far a message's `ts` may be from the host clock. @default 60_000 */
+  maxClockSkewMs?: number
+  /** Bytes a socket may buffer before generation waits for the client to read. @default 1 MiB */
+  maxBufferedBytes?: number
+  /** Where the host reports; it never logs tokens, keys or prompts. @default silent */
+  logger?: Logger
+  /** Time source (for tests). @default Date.now */
+  clock?: Clock
+}
+
+/** What {@link startHost} returns: the running host. */
+export type StartHostReturnType = {
+  /** Base URL, e.g. `http://127.0.0.1:8080`; the WebSocket endpoint is `ws://…/v1/session`. */
+  url: string
+  /** The port listened on. */
+  port: number
+  /** The host's Ed25519 public key as hex, which verifies its signed responses. */
+  publicKey: Hex
+  /**
+   * Stops the host: refuses new connections, cancels generations, closes every socket (1001) and
+   * waits for the server to close. Backends are left open: they belong to the caller.
+   */
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+const zeroAddress: Address = `0x${'00'.repeat(20)}`
+
+/**
+ * Starts a host node serving `fabstir/1` (PROTOCOL.md) on one port: the HTTP endpoints and the
+ * WebSocket session endpoint `/v1/session`.
+ *
+ * @param options - backends, network, identity and limits.
+ * @returns the running host; `await using` closes it.
+ * @throws {TypeError} without backends, with two backends of one name, or with a key that is not
+ *   an Ed25519 private key. Rejects if the port cannot be listened on.
+ * @example
+ * ```ts
+ * import { startHost } from '@fabstir/host'
+ * import { createEmbeddedBackend } from './backends/embedded.js'
+ *
+ * await using host = await startHost({
+ *   backends: [createEmbeddedBackend()],
+ *   insecureNoAuth: true, // authentication is not implemented yet: loopback only
+ *   port: 8080,
+ * })
+ * console.log(host.url)
+ * ```
+ */
+export async function startHost({
+  backends,
+  insecureNoAuth = false,
+  port = 0,
+  host = '127.0.0.1',
+  chainId,
+  hostAddress = zeroAddress,
+  prices = [],
+  identityKey,
+  maxMessageBytes = defaultMaxMessageBytes,
+  promptsPerMinute = 60,
+  maxQueuedPrompts = 4,
+  maxSessions = 1000,
+  idleSessionTtlMs = 10 * 60_000,
+  defaultMaxTokens = 512,
+  maxClockSkewMs = 60_000,
+  maxBufferedBytes = 1024 * 1024,
+  logger = silentLogger,
+  clock = systemClock,
+}: StartHostOptions): Promise<StartHostReturnType> {
+  const limits: HostLimits = {
+    maxMessageBytes: positive('maxMessageBytes', maxMessageBytes),
+    promptsPerMinute: positive('promptsPerMinute', promptsPerMinute),
+    maxQueuedPrompts: positive('maxQueuedPrompts', maxQueuedPrompts, 0),
+    maxSessions: positive('maxSessions', maxSessions),
+    idleSessionTtlMs: positive('idleSessionTtlMs', idleSessionTtlMs),
+    defaultMaxTokens: positive('defaultMaxTokens', defaultMaxTokens),
+    maxClockSkewMs: positive('maxClockSkewMs', maxClockSkewMs, 0),
+    maxBufferedBytes: positive('maxBufferedBytes', maxBufferedBytes, 0),
+  }
+  const closing = new AbortController()
+  const sessions = new SessionStore({
+    maxSessions: limits.maxSessions,
+    idleTtlMs: limits.idleSessionTtlMs,
+    clock,
+    onEvict: (session, reason) =>
+      logger.debug('session evicted', { sessionId: session.id, reason }),
+  })
+  const context: HostContext = {
+    backends: indexBackends(backends),
+    models: [...backends],
+    limits,
+    insecureNoAuth,
+    chainIds: chainId === undefined ? [] : [chainId],
+    hostAddress,
+    prices,
+    identity: createHostIdentity(identityKey),
+    sessions,
+    httpLimiter: new KeyedRateLimiter({ limit: limits.promptsPerMinute, clock }),
+    logger,
+    clock,
+    startedAtMs: clock.now(),
+    activeSockets: new Set(),
+    closing: closing.signal,
+  }
+
+  // ws checks each frame's size before buffering it; our own codec enforces it after inflation.
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes })
+  const server = createServer((request, response) => {
+    void handleHttpRequest(context, request, response)
+  })
+  server.on('upgrade', (request, socket: Duplex, head) => {
+    socket.on('error', () => socket.destroy())
+    const path = new URL(request.url ?? '/', 'http://host').pathname
+    if (path !== '/v1/session' || closing.signal.aborted) {
+      socket.write('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+      socket.destroy()
+      return
+    }
+    webSockets.handleUpgrade(request, socket, head, (webSocket) => handleSocket(context, webSocket))
+  })
+  server.on('clientError', (_error, socket) => socket.destroy())
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  sessions.start()
+  const { port: boundPort } = server.address() as AddressInfo
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`
+  logger.info('host listening', { url, models: backends.map((backend) => backend.name) })
+
+  let closed: Promise<void> | undefined
+  const close = () => {
+    closed ??= (async () => {
+      closing.abort('host closing')
+      sessions.stop()
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+      await Promise.all([...webSockets.clients].map((client) => closeSocket(client)))
+      webSockets.close()
+      server.closeAllConnections()
+      await serverClosed
+      logger.info('host closed', { url })
+    })()
+    return closed
+  }
+  return {
+    url,
+    port: boundPort,
+    publicKey: context.identity.publicKeyHex,
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
+
+// A socket gets a second to answer the close handshake, then is cut.
+function closeSocket(client: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (client.readyState === client.CLOSED) {
+      resolve()
+      return
+    }
+    const timer = setTimeout(() => client.terminate(), 1000)
+    client.once('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    client.close(1001, 'host shutting down')
+  })
+}
+
+function indexBackends(backends: readonly ModelBackend[]): Map<string, ModelBackend> {
+  if (backends.length === 0) throw new TypeError('startHost needs at least one backend')
+  const byName = new Map<string, ModelBackend>()
+  for (const backend of backends) {
+    if (byName.has(backend.name)) {
+      throw new TypeError(`Two backends are named ${JSON.stringify(backend.name)}`)
+    }
+    byName.set(backend.name, backend)
+    byName.set(modelId(backend.name), backend)
+  }
+  return byName
+}
+
+function positive(name: string, value: number, least = 1): number {
+  if (!Number.isSafeInteger(value) || value < least) {
+    throw new RangeError(`${name} must be an integer of at least ${least}`)
+  }
+  return value
+}

@@ -1,0 +1,286 @@
+/**
+ * A real `ws` WebSocket server on 127.0.0.1, port 0, that speaks `fabstir/1` as each test scripts
+ * it: for fault injection (closing mid-stream, garbage, bad `seq`, stalls, rate limits) that the
+ * reference host does not do on purpose. Messages are decoded and encoded with @fabstir/protocol.
+ */
+import type { AddressInfo } from 'node:net'
+import {
+  type ClientMessage,
+  type ClientMessageType,
+  decodeClientMessage,
+  encodeMessage,
+  type FinishReason,
+  type Hex,
+  type HostMessage,
+  nextTranscriptHead,
+  type PromptMessage,
+  type ResponseMessage,
+  type SessionReadyMessage,
+  transcriptGenesis,
+} from '@fabstir/protocol'
+import { type WebSocket, WebSocketServer } from 'ws'
+
+export const hostPublicKey: Hex = `0x${'11'.repeat(32)}`
+
+/** One client connection as the script sees it. */
+export type ScriptedConnection = {
+  /** 0 for the first connection to this host, then 1, 2, … */
+  readonly number: number
+  /** The next message the client sent on this socket (decoded). */
+  next(): Promise<ClientMessage>
+  /** The next message, which must be of `type`. */
+  expect<type extends ClientMessageType>(
+    type: type,
+  ): Promise<Extract<ClientMessage, { type: type }>>
+  /** Sends a host message (encoded by @fabstir/protocol). */
+  send(message: HostMessage): void
+  /** Sends raw data as is (for garbage). */
+  sendRaw(data: string | Buffer): void
+  close(code?: number): void
+  /** Drops the TCP connection without a close handshake. */
+  terminate(): void
+  /** Resolves when the client's socket closed. */
+  readonly closed: Promise<{ code: number }>
+}
+
+export type ScriptedHost = {
+  /** The host's http base URL, as discovery would give it. */
+  url: string
+  /** Every message every client sent, in order, across connections. */
+  received: ClientMessage[]
+  /** Whether each received message came as a binary (compressed) frame. */
+  binary: boolean[]
+  /** Resolves with connection `number` once it was made. */
+  connection(number: number): Promise<ScriptedConnection>
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/**
+ * Starts a scripted host. `script` runs once per connection; errors it throws fail the test via
+ * `host.close()`.
+ */
+export async function startScriptedHost(
+  script: (connection: ScriptedConnection) => Promise<void> | void,
+): Promise<ScriptedHost> {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const received: ClientMessage[] = []
+  const binary: boolean[] = []
+  const connections: ScriptedConnection[] = []
+  const waiters = new Map<number, (connection: ScriptedConnection) => void>()
+  const scriptErrors: unknown[] = []
+  const sockets = new Set<WebSocket>()
+  const running: Promise<void>[] = []
+
+  server.on('connection', (socket, request) => {
+    sockets.add(socket)
+    if (request.url !== '/v1/session') {
+      socket.close(4004, 'not found')
+      return
+    }
+    const queue: ClientMessage[] = []
+    let wake: (() => void) | undefined
+    let closedCode: number | undefined
+    const closed = new Promise<{ code: number }>((resolve) => {
+      socket.on('close', (code) => {
+        closedCode = code
+        sockets.delete(socket)
+        wake?.()
+        resolve({ code })
+      })
+    })
+    socket.on('message', (data, isBinary) => {
+      const frame = isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8')
+      const message = decodeClientMessage(frame)
+      received.push(message)
+      binary.push(isBinary)
+      queue.push(message)
+      wake?.()
+    })
+    const next = async (): Promise<ClientMessage> => {
+      for (;;) {
+        const message = queue.shift()
+        if (message !== undefined) return message
+        if (closedCode !== undefined) throw new Error(`client closed (${closedCode})`)
+        await new Promise<void>((resolve) => {
+          wake = resolve
+        })
+        wake = undefined
+      }
+    }
+    const connection: ScriptedConnection = {
+      number: connections.length,
+      next,
+      expect: async (type) => {
+        const message = await next()
+        if (message.type !== type) throw new Error(`expected ${type}, got ${message.type}`)
+        return message as never
+      },
+      send: (message) => {
+        if (socket.readyState === socket.OPEN) socket.send(encodeMessage(message))
+      },
+      sendRaw: (data) => {
+        if (socket.readyState === socket.OPEN) socket.send(data)
+      },
+      close: (code = 1000) => socket.close(code),
+      terminate: () => socket.terminate(),
+      closed,
+    }
+    connections.push(connection)
+    waiters.get(connection.number)?.(connection)
+    running.push(
+      (async () => {
+        try {
+          await script(connection)
+        } catch (error) {
+          // A script that stops because the client went away is not a failure.
+          if (!(error instanceof Error && error.message.startsWith('client closed'))) {
+            scriptErrors.push(error)
+          }
+        }
+      })(),
+    )
+  })
+
+  const { port } = server.address() as AddressInfo
+  const close = async () => {
+    for (const socket of sockets) socket.terminate()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await Promise.all(running)
+    if (scriptErrors.length > 0) throw scriptErrors[0]
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    binary,
+    connection: (number) => {
+      const existing = connections[number]
+      if (existing !== undefined) return Promise.resolve(existing)
+      return new Promise((resolve) => waiters.set(number, resolve))
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
+
+/** A `session_ready` for `sessionId`. */
+export function sessionReady(
+  sessionId: string,
+  overrides: Partial<SessionReadyMessage> = {},
+): SessionReadyMessage {
+  return {
+    type: 'session_ready',
+    session_id: sessionId,
+    resumed: false,
+    context_messages: 0,
+    context_tokens: 0,
+    limits: {
+      max_message_bytes: 4 * 1024 * 1024,
+      prompts_per_minute: 600,
+      max_context_tokens: 8192,
+    },
+    compression: null,
+    signing: false,
+    host_public_key: hostPublicKey,
+    ...overrides,
+  }
+}
+
+/** Builds the final `response` of a prompt and advances the transcript head. */
+export class Transcript {
+  head: Hex = transcriptGenesis
+
+  response(
+    prompt: PromptMessage,
+    content: string,
+    finishReason: FinishReason = 'stop',
+    completionTokens = content.length,
+  ): ResponseMessage {
+    const usage = {
+      prompt_tokens: prompt.content.length,
+      completion_tokens: completionTokens,
+      total_tokens: prompt.content.length + completionTokens,
+    }
+    this.head = nextTranscriptHead(this.head, prompt, { content, usage })
+    return {
+      type: 'response',
+      session_id: prompt.session_id,
+      request_id: prompt.request_id,
+      message_index: prompt.message_index,
+      content,
+      finish_reason: finishReason,
+      usage,
+      context: { messages: 2, tokens: usage.total_tokens, truncated: false },
+      transcript_head: this.head,
+    }
+  }
+}
+
+/** Sends `chunks` of a prompt as `stream_chunk`s, `seq` from `firstSeq`. */
+export function sendChunks(
+  connection: ScriptedConnection,
+  prompt: PromptMessage,
+  chunks: readonly string[],
+  firstSeq = 0,
+): void {
+  chunks.forEach((content, index) => {
+    connection.send({
+      type: 'stream_chunk',
+      session_id: prompt.session_id,
+      request_id: prompt.request_id,
+      seq: firstSeq + index,
+      content,
+      tokens: 1,
+    })
+  })
+}
+
+/**
+ * A well-behaved host: answers `session_init`/`session_resume` with `session_ready`, each prompt
+ * with `answer(prompt)` as chunks then a response, `ping` with `pong`, `session_end` with
+ * `session_closed`. Returns when the client leaves.
+ */
+export async function serveSession(
+  connection: ScriptedConnection,
+  answer: (prompt: PromptMessage) => readonly string[] = (prompt) => ['echo: ', prompt.content],
+  transcript = new Transcript(),
+): Promise<void> {
+  for (;;) {
+    const message = await connection.next()
+    switch (message.type) {
+      case 'session_init':
+      case 'session_resume':
+        connection.send(
+          sessionReady(message.session_id, {
+            resumed: message.type === 'session_resume',
+            context_messages:
+              message.type === 'session_resume' ? message.conversation_context.length : 0,
+          }),
+        )
+        break
+      case 'prompt': {
+        const chunks = answer(message)
+        sendChunks(connection, message, chunks)
+        connection.send(transcript.response(message, chunks.join('')))
+        break
+      }
+      case 'ping':
+        connection.send({ type: 'pong', session_id: message.session_id })
+        break
+      case 'session_end':
+        connection.send({
+          type: 'session_closed',
+          session_id: message.session_id,
+          usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+        })
+        connection.close()
+        return
+      default:
+        break
+    }
+  }
+}

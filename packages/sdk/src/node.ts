@@ -1,0 +1,2 @@
+// Node-only parts of the packages (sockets, files), kept off the browser path.
+export * from '@fabstir/inference/node'
