@@ -77,6 +77,12 @@ export type ConnectToSessionOptions = AbortOptions & {
    * @default []
    */
   fallbackHostUrls?: readonly string[]
+  /**
+   * The last `message_index` this session sent before, when another client (or an earlier run of
+   * this one) started it: the host rejects an index that does not grow. Keep it with the
+   * conversation. @default 0
+   */
+  lastMessageIndex?: number
 }
 
 /** Options of {@link InferenceManager.initializeSession} and {@link InferenceManager.resumeSession}. */
@@ -225,6 +231,10 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     options: ConnectToSessionOptions = {},
   ): Promise<void> {
     const urls = [hostUrl, ...(options.fallbackHostUrls ?? [])].map(sessionUrl)
+    const { lastMessageIndex = 0 } = options
+    if (!Number.isSafeInteger(lastMessageIndex) || lastMessageIndex < 0) {
+      throw new RangeError('lastMessageIndex must be an integer ≥ 0')
+    }
     const webSocket = this.#webSocket
     if (webSocket === undefined) {
       throw new TypeError(
@@ -241,6 +251,7 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
       jobId,
       urls,
       history: conversationContext ?? [],
+      lastMessageIndex,
       settings: this.#settings,
       webSocket,
       now: this.#now,
@@ -288,15 +299,8 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
    * await manager.initializeSession('1', { chainId: 84532, model: 'repo/model.gguf', token: jwt })
    * ```
    */
-  async initializeSession(sessionId: string, options: InitializeSessionOptions): Promise<void> {
-    const connection = this.#session(sessionId)
-    const { signal, timeoutMs, chainId, model, token = 'development' } = options
-    const deadline = deadlineSignal(signal, timeoutMs)
-    try {
-      await connection.start({ chainId, model, token }, undefined, deadline.signal)
-    } finally {
-      deadline.dispose()
-    }
+  initializeSession(sessionId: string, options: InitializeSessionOptions): Promise<void> {
+    return this.#start(sessionId, undefined, options)
   }
 
   /**
@@ -317,8 +321,16 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     conversationContext: readonly ChatMessage[],
     options: InitializeSessionOptions,
   ): Promise<void> {
+    return this.#start(sessionId, conversationContext, options)
+  }
+
+  /** `session_init` (without a context) or `session_resume`, under the call's deadline. */
+  async #start(
+    sessionId: string,
+    conversationContext: readonly ChatMessage[] | undefined,
+    { signal, timeoutMs, chainId, model, token = 'development' }: InitializeSessionOptions,
+  ): Promise<void> {
     const connection = this.#session(sessionId)
-    const { signal, timeoutMs, chainId, model, token = 'development' } = options
     const deadline = deadlineSignal(signal, timeoutMs)
     try {
       await connection.start({ chainId, model, token }, conversationContext, deadline.signal)

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { createServer, type Socket } from 'node:net'
 import { encodeMessage, isAbortError, type PromptMessage, ProtocolError } from '@fabstir/protocol'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import {
   ConnectionError,
   HostError,
@@ -797,6 +797,9 @@ describe('InferenceManager faults', () => {
     await expect(manager.connectToSession(sessionId, 'not a url', sessionId)).rejects.toThrow(
       TypeError,
     )
+    await expect(
+      manager.connectToSession(sessionId, host.url, sessionId, [], { lastMessageIndex: -1 }),
+    ).rejects.toThrow(RangeError)
     await manager.connectToSession(sessionId, host.url, sessionId)
     await expect(manager.connectToSession(sessionId, host.url, sessionId)).rejects.toMatchObject({
       code: 'SESSION_EXISTS',
@@ -812,7 +815,10 @@ describe('InferenceManager faults', () => {
     expect(() => new InferenceManager({ webSocket, maxBufferedParts: 0 })).toThrow(RangeError)
     expect(() => new InferenceManager({ webSocket, maxPipelinedPrompts: 0 })).toThrow(RangeError)
     expect(() => new InferenceManager({ webSocket, cache: { maxEntries: 0 } })).toThrow(RangeError)
-    const withoutWebSocket = new InferenceManager({ webSocket: undefined as never })
+    // A runtime without a WebSocket (Node 20; Node 22 has one, so hide it).
+    vi.stubGlobal('WebSocket', undefined)
+    const withoutWebSocket = new InferenceManager()
+    vi.unstubAllGlobals()
     await expect(withoutWebSocket.connectToSession(sessionId, host.url, sessionId)).rejects.toThrow(
       TypeError,
     )

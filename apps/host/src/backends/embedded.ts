@@ -6,6 +6,7 @@ import { loadNgramModel } from './embedded/loadNgramModel.js'
 import type { NgramModel } from './embedded/NgramModel.js'
 import { tokenize } from './embedded/tokenize.js'
 import type { GenerateOptions, ModelBackend } from './ModelBackend.js'
+import { validateGenerateOptions } from './validateGenerateOptions.js'
 
 /** Options of {@link createEmbeddedBackend}. */
 export type CreateEmbeddedBackendOptions = {
@@ -152,15 +153,6 @@ export function createEmbeddedBackend({
       if (tokenDelayMs === 0) await nextTurn()
       else await sleep(tokenDelayMs, undefined, signal ? { signal } : {}).catch(() => undefined)
     }
-  }
-}
-
-function validateGenerateOptions({ maxTokens, temperature }: GenerateOptions): void {
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) {
-    throw new RangeError(`maxTokens must be a non-negative integer, got ${maxTokens}`)
-  }
-  if (!Number.isFinite(temperature) || temperature < 0) {
-    throw new RangeError(`temperature must be a finite number >= 0, got ${temperature}`)
   }
 }
 

@@ -4,6 +4,7 @@ import type { GenerateOptions, ModelBackend } from './ModelBackend.js'
 import { errorFromResponse } from './openAICompatible/errorFromResponse.js'
 import { readBoundedText } from './openAICompatible/readBoundedText.js'
 import { readEventData } from './openAICompatible/readEventData.js'
+import { validateGenerateOptions } from './validateGenerateOptions.js'
 
 /** Options of {@link createOpenAICompatibleBackend}. */
 export type CreateOpenAICompatibleBackendOptions = {
@@ -308,15 +309,6 @@ function parseBaseUrl(baseUrl: string): URL {
     throw new TypeError('baseUrl must not include credentials; pass apiKey instead')
   }
   return url
-}
-
-function validateGenerateOptions({ maxTokens, temperature }: GenerateOptions): void {
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) {
-    throw new RangeError(`maxTokens must be a non-negative integer, got ${maxTokens}`)
-  }
-  if (!Number.isFinite(temperature) || temperature < 0) {
-    throw new RangeError(`temperature must be a finite number >= 0, got ${temperature}`)
-  }
 }
 
 /** Reads one `chat.completion.chunk`: its first choice's content and finish reason. */

@@ -140,6 +140,8 @@ export class SessionConnection {
     jobId: string
     urls: readonly string[]
     history: readonly ChatMessage[]
+    /** The last `message_index` sent in this session before this connection (0 for none). */
+    lastMessageIndex: number
     settings: SessionConnectionSettings
     webSocket: WebSocketConstructor
     now: () => number
@@ -149,6 +151,7 @@ export class SessionConnection {
     this.jobId = init.jobId
     this.#urls = init.urls
     this.#history = [...init.history]
+    this.#nextMessageIndex = init.lastMessageIndex + 1
     this.#settings = init.settings
     this.#webSocket = init.webSocket
     this.#now = init.now

@@ -37,12 +37,13 @@ export async function* readEventData(
     },
     maxBufferSize: maxBufferedChars,
   })
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader()
+  const decoder = new TextDecoder()
+  const reader = body.getReader()
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) return
-      parser.feed(value)
+      parser.feed(decoder.decode(value, { stream: true }))
       // One chunk's events at most are queued: the chunk is bounded by the transport.
       while (pending.length > 0) yield pending.shift() as string
       if (overflow) {

@@ -1,0 +1,145 @@
+import { createEmbeddedBackend, startHost } from '@fabstir/host'
+import {
+  type ChatMessage,
+  InferenceManager,
+  LLMNodeClient,
+  type StreamInferenceEvent,
+} from '@fabstir/sdk'
+import { webSocket } from '@fabstir/sdk/node'
+import { describe, expect, test } from 'vitest'
+
+// The reference host and the SDK's client against each other, in one process on loopback.
+const chainId = 31337
+const model = 'fabstir/ngram-trigram.json'
+
+async function startPair(init: { promptsPerMinute?: number } = {}) {
+  const host = await startHost({
+    backends: [createEmbeddedBackend({ name: model })],
+    insecureNoAuth: true,
+    chainId,
+    ...init,
+  })
+  const manager = new InferenceManager({ webSocket, retryDelayMs: 20 })
+  return {
+    host,
+    manager,
+    async [Symbol.asyncDispose]() {
+      await manager.stop()
+      await host.close()
+    },
+  }
+}
+
+async function open(manager: InferenceManager, url: string, sessionId: string) {
+  await manager.connectToSession(sessionId, url, sessionId)
+  await manager.initializeSession(sessionId, { chainId, model })
+}
+
+describe('InferenceManager against the reference host', () => {
+  test('a conversation: chunks add up to the answer, context and transcript grow', async () => {
+    await using pair = await startPair()
+    await open(pair.manager, pair.host.url, '11')
+    const heads = new Set<string | null>()
+    for (const [turn, prompt] of ['Who is the White Rabbit?', 'And the Duchess?'].entries()) {
+      const stream = pair.manager.sendPrompt('11', prompt, { maxTokens: 40, temperature: 0.7 })
+      let text = ''
+      for await (const part of stream) text += part.text
+      const result = await stream.result
+      expect(result.content).toBe(text)
+      expect(result.usage.completion_tokens).toBeGreaterThan(0)
+      expect(result.usage.total_tokens).toBe(
+        result.usage.prompt_tokens + result.usage.completion_tokens,
+      )
+      expect(result.context?.messages).toBe(2 * (turn + 1))
+      heads.add(result.transcriptHead)
+    }
+    expect(heads.size).toBe(2)
+    const { usage } = await pair.manager.endSession('11')
+    expect(usage?.completion_tokens).toBeGreaterThan(0)
+  })
+
+  test('pipelined prompts are answered in order; cancel ends an answer early', async () => {
+    await using pair = await startPair()
+    await open(pair.manager, pair.host.url, '12')
+    const streams = pair.manager.sendPrompts('12', [
+      { content: 'one', maxTokens: 5 },
+      { content: 'two', maxTokens: 5 },
+      { content: 'three', maxTokens: 5 },
+    ])
+    const results = await Promise.all(streams.map((stream) => stream.result))
+    expect(results.map((result) => result.finishReason)).toEqual(['length', 'length', 'length'])
+    const conversation: readonly ChatMessage[] = pair.manager.getConversation('12')
+    expect(conversation.filter((message) => message.role === 'user').map((m) => m.content)).toEqual(
+      ['one', 'two', 'three'],
+    )
+
+    const long = pair.manager.sendPrompt('12', 'Tell me a long story.', { maxTokens: 500 })
+    for await (const _ of long) {
+      long.cancel()
+      break
+    }
+    expect((await long.result).finishReason).toBe('cancelled')
+  })
+
+  test('a large prompt travels compressed and is answered', async () => {
+    await using pair = await startPair()
+    await open(pair.manager, pair.host.url, '13')
+    const prompt = 'The Queen said off with their heads. '.repeat(200)
+    const result = await pair.manager.sendPrompt('13', prompt, { maxTokens: 10 }).result
+    expect(result.content.length).toBeGreaterThan(0)
+    expect(result.usage.prompt_tokens).toBeGreaterThan(1000)
+  })
+
+  test('a session resumes on a new socket to the same host with its context', async () => {
+    await using pair = await startPair()
+    await open(pair.manager, pair.host.url, '14')
+    await pair.manager.sendPrompt('14', 'Hello there', { maxTokens: 8 }).result
+    const history = pair.manager.getConversation('14')
+    const lastMessageIndex = pair.manager.getNextMessageIndex('14') - 1
+    await pair.manager.stop()
+    // A new client (say, after a restart) continues the session: it must continue message_index.
+    await using again = new InferenceManager({ webSocket })
+    await again.connectToSession('14', pair.host.url, '14', history, { lastMessageIndex })
+    await again.resumeSession('14', history, { chainId, model })
+    const result = await again.sendPrompt('14', 'And again', { maxTokens: 8 }).result
+    expect(result.context?.messages).toBe(4)
+  })
+})
+
+describe('LLMNodeClient against the reference host', () => {
+  test('health, version, models, inference as JSON and as server-sent events', async () => {
+    await using pair = await startPair()
+    const client = new LLMNodeClient({ baseUrl: pair.host.url })
+    expect(await client.health()).toMatchObject({ status: 'ok' })
+    expect(await client.version()).toMatchObject({ protocol: 'fabstir/1', chain_ids: [chainId] })
+    const { models } = await client.models()
+    expect(models.map((entry) => entry.name)).toEqual([model])
+
+    const request = { model, prompt: 'Who is the Hatter?', max_tokens: 20, temperature: 0 }
+    const answer = await client.inference(request)
+    expect(answer.usage.completion_tokens).toBeGreaterThan(0)
+
+    const events: StreamInferenceEvent[] = []
+    for await (const event of client.streamInference(request)) events.push(event)
+    const last = events.at(-1)
+    expect(last?.type).toBe('response')
+    const streamed = events.flatMap((event) =>
+      event.type === 'stream_chunk' ? [event.content] : [],
+    )
+    // Temperature 0: the streamed answer is the JSON one, piece by piece.
+    expect(streamed.join('')).toBe(answer.content)
+  })
+})
+
+// Node 20 has no global WebSocket; CI runs this suite on Node 22 too, where this test runs.
+const nativeWebSocket = (globalThis as { WebSocket?: unknown }).WebSocket
+test.skipIf(nativeWebSocket === undefined)(
+  'the runtime’s own WHATWG WebSocket (as in browsers) works without the ws package',
+  async () => {
+    await using pair = await startPair()
+    await using manager = new InferenceManager()
+    await open(manager, pair.host.url, '15')
+    const result = await manager.sendPrompt('15', 'Hello', { maxTokens: 6 }).result
+    expect(result.usage.completion_tokens).toBeGreaterThan(0)
+  },
+)
