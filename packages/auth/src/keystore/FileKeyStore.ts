@@ -1,7 +1,7 @@
+import { scrypt as nodeScrypt } from 'node:crypto'
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
-import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { KeyStoreError } from '../errors/KeyStoreError.js'
 import { base64urlFromBytes, bytesFromBase64url, hexFromBytes } from '../internal/encoding.js'
@@ -197,13 +197,16 @@ export class FileKeyStore implements KeyStore {
   #deriveKey(kdf: KeyFile['kdf']): Promise<Uint8Array> {
     if (this.#derived?.salt !== kdf.salt) {
       const salt = bytesFromBase64url(kdf.salt) ?? new Uint8Array(0)
-      const key = scryptAsync(this.#passphrase, salt, {
-        N: kdf.N,
-        r: kdf.r,
-        p: kdf.p,
-        dkLen: 32,
-        maxmem: limits.memory + 1024,
-      })
+      // Node's native scrypt: this store is Node-only, and N = 2^17 takes seconds in JavaScript.
+      const key = new Promise<Uint8Array>((resolve, reject) =>
+        nodeScrypt(
+          this.#passphrase,
+          salt,
+          32,
+          { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: limits.memory + 1024 },
+          (error, derived) => (error ? reject(error) : resolve(new Uint8Array(derived))),
+        ),
+      )
       this.#derived = { salt: kdf.salt, key }
       key.catch(() => {
         if (this.#derived?.key === key) this.#derived = undefined
