@@ -1,4 +1,5 @@
 import { webSocket } from '@fabstir/sdk/node'
+import { privateKeyToAccount } from 'viem/accounts'
 import { hostCommand } from './hostCommand.js'
 import { runFailover } from './runFailover.js'
 import { spawnHost } from './spawnHost.js'
@@ -6,7 +7,7 @@ import { spawnHost } from './spawnHost.js'
 // The main job: two host nodes on this machine, a conversation through the SDK, and the first host
 // killed mid-answer; the session moves to the second host with its whole context.
 const model = 'fabstir/ngram-trigram.json'
-const args = ['--model', model, '--insecure-no-auth', '--token-delay-ms', '20']
+const args = ['--model', model, '--dev-accept-any-job', '--token-delay-ms', '20']
 const command = hostCommand()
 await using first = await spawnHost({ command, args })
 await using second = await spawnHost({ command, args })
@@ -14,7 +15,10 @@ const names = new Map([
   [`${first.url.replace(/^http/, 'ws')}/v1/session`, `host A (${first.url})`],
   [`${second.url.replace(/^http/, 'ws')}/v1/session`, `host B (${second.url})`],
 ])
-console.log(`host A ${first.url} and host B ${second.url}, each serving ${model}\n`)
+console.log(
+  `host A ${first.url} and host B ${second.url}, each serving ${model}; ` +
+    'sessions authenticated (JWT bound to an Ed25519 session key) and signed both ways\n',
+)
 
 const prompts = [
   'Who is the White Rabbit?',
@@ -23,7 +27,13 @@ const prompts = [
   'And what happened at the croquet ground?',
 ]
 const killDuringTurn = 2
+// The wallet that deposited the session job (a development key: no chain is involved yet, and the
+// hosts accept any job with --dev-accept-any-job).
+const account = privateKeyToAccount(
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+)
 const report = await runFailover({
+  account,
   hosts: [first, second],
   model,
   prompts,

@@ -1,5 +1,14 @@
-import type { InferenceManagerInit } from '@fabstir/sdk'
-import { type ChatMessage, FabstirSDK, type FinishReason, type Usage } from '@fabstir/sdk'
+import {
+  authenticateSession,
+  type ChatMessage,
+  FabstirSDK,
+  type FinishReason,
+  type HostAuthentication,
+  type InferenceManagerInit,
+  refreshToken,
+  type Usage,
+} from '@fabstir/sdk'
+import type { LocalAccount } from 'viem'
 
 /** What one turn of the conversation showed. */
 export type TurnReport = {
@@ -37,6 +46,12 @@ export type RunFailoverOptions = {
   killDuringTurn: number
   /** How many pieces of that turn's text arrive before the kill. @default 5 */
   killAfterChunks?: number
+  /**
+   * The wallet that deposited the session job: it signs each host's challenge, and the session is
+   * then authenticated (a JWT bound to a fresh Ed25519 session key) and signed both ways. Without
+   * it the hosts must run with `--insecure-no-auth`.
+   */
+  account?: LocalAccount
   /** Options and components of the SDK's InferenceManager (`webSocket` in Node 20). */
   inference?: InferenceManagerInit
   /** Called with each piece of text as it streams, and at the start of each turn. */
@@ -56,6 +71,7 @@ export async function runFailover({
   prompts,
   killDuringTurn,
   killAfterChunks = 5,
+  account,
   inference,
   onText,
   onTurn,
@@ -70,7 +86,25 @@ export async function runFailover({
   await manager.connectToSession(sessionId, primary.url, sessionId, undefined, {
     fallbackHostUrls: [backup.url],
   })
-  await manager.initializeSession(sessionId, { chainId: 31337, model })
+  const chainId = 31337
+  // Each host issues its own token: the first now, a fallback when the session moves there.
+  const authenticate = async (hostUrl: string): Promise<HostAuthentication> => {
+    if (account === undefined) return {}
+    const auth = await authenticateSession({ hostUrl, jobId: sessionId, chainId, account })
+    return {
+      token: auth.token,
+      tokenExpiresAt: auth.expiresAt,
+      sessionKey: auth.sessionKey,
+      hostPublicKey: auth.hostPublicKey,
+      refreshToken: (token) => refreshToken({ hostUrl, token }),
+    }
+  }
+  await manager.initializeSession(sessionId, {
+    chainId,
+    model,
+    ...(await authenticate(primary.url)),
+    authenticate: (hostUrl) => authenticate(hostUrl),
+  })
 
   const turns: TurnReport[] = []
   let killedAt: number | undefined

@@ -1,4 +1,5 @@
 import { webSocket } from '@fabstir/sdk/node'
+import { privateKeyToAccount } from 'viem/accounts'
 import { expect, test } from 'vitest'
 import { hostCommand } from '../src/hostCommand.js'
 import { runFailover } from '../src/runFailover.js'
@@ -6,9 +7,9 @@ import { spawnHost } from '../src/spawnHost.js'
 
 const model = 'fabstir/ngram-trigram.json'
 // Paced so that the kill lands while the first host is still streaming.
-const args = ['--model', model, '--insecure-no-auth', '--token-delay-ms', '10']
+const args = ['--model', model, '--dev-accept-any-job', '--token-delay-ms', '10']
 
-test('a host killed mid-stream: the session resumes on another host with its whole context', async () => {
+test('a host killed mid-stream: the authenticated, signed session resumes on another host with its whole context', async () => {
   const command = hostCommand({ source: true })
   await using first = await spawnHost({ command, args })
   await using second = await spawnHost({ command, args })
@@ -19,6 +20,7 @@ test('a host killed mid-stream: the session resumes on another host with its who
     model,
     prompts: ['Who is the White Rabbit?', 'Tell me about the Queen.', 'And the croquet game?'],
     killDuringTurn: 1,
+    account: privateKeyToAccount(`0x${'42'.repeat(32)}`),
     inference: { webSocket },
   })
 

@@ -1,11 +1,15 @@
-import { createEmbeddedBackend, startHost } from '@fabstir/host'
+import { createDevelopmentJobVerifier, createEmbeddedBackend, startHost } from '@fabstir/host'
 import {
+  authenticateSession,
   type ChatMessage,
   InferenceManager,
   LLMNodeClient,
+  refreshToken,
   type StreamInferenceEvent,
+  verifyToken,
 } from '@fabstir/sdk'
 import { webSocket } from '@fabstir/sdk/node'
+import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 
 // The reference host and the SDK's client against each other, in one process on loopback.
@@ -143,3 +147,44 @@ test.skipIf(nativeWebSocket === undefined)(
     expect(result.usage.completion_tokens).toBeGreaterThan(0)
   },
 )
+
+describe('authentication between the SDK and the reference host', () => {
+  test('challenge → wallet signature → token; a signed session; a refreshed token', async () => {
+    await using host = await startHost({
+      backends: [createEmbeddedBackend({ name: model })],
+      jobVerifier: createDevelopmentJobVerifier(),
+      chainId,
+    })
+    const account = privateKeyToAccount(`0x${'17'.repeat(32)}`)
+    const auth = await authenticateSession({ hostUrl: host.url, jobId: '21', chainId, account })
+    const claims = await verifyToken(auth.token, { hostPublicKey: auth.hostPublicKey, jobId: '21' })
+    expect(claims.sub).toBe(account.address.toLowerCase())
+    expect(claims.permissions).toEqual(['inference', 'resume'])
+
+    await using manager = new InferenceManager({ webSocket })
+    await manager.connectToSession('21', host.url, '21')
+    await manager.initializeSession('21', {
+      chainId,
+      model,
+      token: auth.token,
+      sessionKey: auth.sessionKey,
+      hostPublicKey: auth.hostPublicKey,
+    })
+    // The session asked for signing; a host that refused it, or a response whose signature did not
+    // verify against the pinned key, would fail this prompt.
+    const result = await manager.sendPrompt('21', 'Who is the Hatter?', { maxTokens: 12 }).result
+    expect(result.content.length).toBeGreaterThan(0)
+
+    const refreshed = await refreshToken({ hostUrl: host.url, token: auth.token })
+    expect(refreshed.token).not.toBe(auth.token)
+    expect(refreshed.expiresAt).toBeGreaterThanOrEqual(auth.expiresAt)
+
+    // A token of this job is refused for another job on the socket.
+    await using other = new InferenceManager({ webSocket, retryCount: 0 })
+    await other.connectToSession('22', host.url, '22')
+    const error = await other
+      .initializeSession('22', { chainId, model, token: auth.token, sessionKey: auth.sessionKey })
+      .catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'AUTH_FAILED' })
+  })
+})

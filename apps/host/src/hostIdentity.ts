@@ -1,21 +1,34 @@
-import { createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import {
-  type CheckpointMessage,
-  type Hex,
-  type ResponseMessage,
-  signingBytes,
-} from '@fabstir/protocol'
+  type IssueSessionTokenOptions,
+  type IssueSessionTokenReturnType,
+  issueSessionToken,
+  signMessage,
+} from '@fabstir/auth'
+import type { CheckpointMessage, Hex, ResponseMessage } from '@fabstir/protocol'
 
-/** The host's Ed25519 identity: its public key and a signer for the messages it must sign. */
+/**
+ * The host's Ed25519 identity: its public key, a signer for the messages it must sign, and the
+ * issuer of its session tokens. The private key stays inside.
+ */
 export type HostIdentity = {
   /** The 32-byte public key as 0x-prefixed hex (`host_public_key`, `ed25519_public_key`). */
   readonly publicKeyHex: Hex
   /**
-   * Signs a message as PROTOCOL.md §5 asks: Ed25519 over `signingBytes(message)`.
+   * Signs a message as PROTOCOL.md §5 asks, with `signMessage` of `@fabstir/auth`: Ed25519 over
+   * `signingBytes(message)`.
    *
    * @returns the message with `sig` (base64url without padding).
    */
-  sign<message extends ResponseMessage | CheckpointMessage>(message: message): message
+  sign<message extends ResponseMessage | CheckpointMessage>(message: message): Promise<message>
+  /**
+   * Issues a session token signed with the identity key (`issueSessionToken` of `@fabstir/auth`).
+   *
+   * @throws {TypeError} for a malformed address, job id, permission or session key.
+   */
+  issueSessionToken(
+    options: Omit<IssueSessionTokenOptions, 'hostPrivateKey'>,
+  ): Promise<IssueSessionTokenReturnType>
 }
 
 /**
@@ -38,13 +51,15 @@ export function createHostIdentity(privateKey?: KeyObject): HostIdentity {
   if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') {
     throw new TypeError('The host identity key must be an Ed25519 private key')
   }
+  // The raw 32-byte RFC 8032 seed, the form @fabstir/auth takes.
+  const seed = new Uint8Array(Buffer.from(key.export({ format: 'jwk' }).d ?? '', 'base64url'))
   const { x } = createPublicKey(key).export({ format: 'jwk' })
   const publicKeyHex: Hex = `0x${Buffer.from(x ?? '', 'base64url').toString('hex')}`
   return {
     publicKeyHex,
-    sign(message) {
-      const signature = sign(null, signingBytes(message), key)
-      return { ...message, sig: signature.toString('base64url') }
+    async sign(message) {
+      return (await signMessage(message, seed)) as typeof message
     },
+    issueSessionToken: (options) => issueSessionToken({ ...options, hostPrivateKey: seed }),
   }
 }

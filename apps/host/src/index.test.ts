@@ -5,9 +5,12 @@ test('the public surface', () => {
   expect(Object.keys(host).sort()).toMatchInlineSnapshot(`
     [
       "BackendError",
+      "createDevelopmentJobVerifier",
       "createEmbeddedBackend",
       "createHostIdentity",
       "createOpenAICompatibleBackend",
+      "developmentHostAddress",
+      "developmentJobVerifierWarning",
       "modelId",
       "silentLogger",
       "startHost",

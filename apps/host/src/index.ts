@@ -1,3 +1,9 @@
+export {
+  createDevelopmentJobVerifier,
+  developmentJobVerifierWarning,
+} from './auth/createDevelopmentJobVerifier.js'
+export { developmentHostAddress } from './auth/developmentHostAddress.js'
+export type { JobVerifier, VerifyJobOptions, VerifyJobParameters } from './auth/JobVerifier.js'
 export { BackendError } from './backends/BackendError.js'
 export {
   type CreateEmbeddedBackendOptions,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createDevelopmentJobVerifier } from './auth/createDevelopmentJobVerifier.js'
 import { createEmbeddedBackend } from './backends/embedded.js'
 // The `fabstir-host` command: serves one model with the embedded n-gram model or an
 // OpenAI-compatible server behind it. Run `node apps/host/dist/main.js --help`.
@@ -24,13 +25,15 @@ async function main(): Promise<void> {
     return
   }
   const logger = createStderrLogger()
-  if (!args.insecureNoAuth) {
-    logger.warn(
-      'authentication is not implemented yet: without --insecure-no-auth every session is refused with AUTH_REQUIRED',
-    )
-  } else {
+  if (args.insecureNoAuth) {
     logger.warn('serving WITHOUT authentication (--insecure-no-auth): keep this host off networks')
+  } else if (!args.devAcceptAnyJob) {
+    logger.warn(
+      'no job verifier: /v1/auth/token answers UNAVAILABLE until the on-chain verifier exists; use --dev-accept-any-job for development',
+    )
   }
+  // The development verifier's own warning is logged by startHost, on stderr.
+  const jobVerifier = args.devAcceptAnyJob ? createDevelopmentJobVerifier() : undefined
   const backend: ModelBackend =
     args.openaiUrl === undefined
       ? createEmbeddedBackend({ name: args.model, tokenDelayMs: args.tokenDelayMs })
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
     port: args.port,
     host: args.host,
     insecureNoAuth: args.insecureNoAuth,
+    jobVerifier,
+    ...(args.hostAddress === undefined ? {} : { hostAddress: args.hostAddress }),
     logger,
   })
   process.stdout.write(`${host.url}\n`)

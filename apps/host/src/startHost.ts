@@ -2,8 +2,12 @@ import type { KeyObject } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { maxSessionTokenTtlSeconds, ReplayGuard } from '@fabstir/auth'
 import { type Address, defaultMaxMessageBytes, type Hex } from '@fabstir/protocol'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { ChallengeStore } from './auth/ChallengeStore.js'
+import { developmentHostAddress } from './auth/developmentHostAddress.js'
+import type { JobVerifier } from './auth/JobVerifier.js'
 import type { ModelBackend } from './backends/ModelBackend.js'
 import { type Clock, systemClock } from './clock.js'
 import { createHostIdentity } from './hostIdentity.js'
@@ -21,23 +25,44 @@ export type StartHostOptions = {
   /** The models served; a client picks one by name (or by its keccak256 id). At least one. */
   backends: readonly ModelBackend[]
   /**
-   * Serve without authentication: every client may open any session. Authentication is not
-   * implemented yet, so this must be `true`; without it every `session_init`, `session_resume` and
-   * `POST /v1/inference` is refused with `AUTH_REQUIRED`. Never expose such a host to a network.
+   * Serve without authentication (development): every client may open any session, tokens and
+   * signatures are ignored and `session_ready.signing` is `false`. Never expose such a host to a
+   * network. Without it, `session_init`, `session_resume` and `POST /v1/inference` need a session
+   * token from `/v1/auth/token`.
    * @default false
    */
   insecureNoAuth?: boolean
+  /**
+   * Checks each job on chain before `/v1/auth/token` (and `/v1/auth/refresh`) issues a token.
+   * Without one those endpoints (and `/v1/auth/challenge`) answer `UNAVAILABLE`. For development,
+   * `createDevelopmentJobVerifier()` accepts every job (and the host says so loudly).
+   * @default none
+   */
+  jobVerifier?: JobVerifier | undefined
+  /** Lifetime of the session tokens the host issues, in seconds, 1 to 900. @default 900 */
+  tokenTtlSeconds?: number
+  /** How long a challenge of `/v1/auth/challenge` may be answered. @default 300_000 (5 min) */
+  challengeTtlMs?: number
+  /** Challenges held at once; past it the oldest is dropped. @default 10_000 */
+  maxChallenges?: number
   /** TCP port; 0 picks a free one (see the returned `port`). @default 0 */
   port?: number
   /** Interface to listen on. @default '127.0.0.1' */
   host?: string
   /** The chain whose jobs the host serves; sessions for another are refused. @default any */
   chainId?: number
-  /** The host's on-chain address, reported by `/v1/version`. @default the zero address */
+  /**
+   * The host's on-chain address: `iss` of its tokens, `Host:` of its challenges, reported by
+   * `/v1/version` and passed to the `JobVerifier`. A host serving real jobs must be given it.
+   * @default a development address: the last 20 bytes of keccak256 of the identity public key
+   */
   hostAddress?: Address
   /** Prices `/v1/models` lists for every model. @default [] */
   prices?: readonly { token: Address | '0x0'; price_per_token: string }[]
-  /** The host's Ed25519 identity key (private). @default a fresh key pair per start */
+  /**
+   * The host's Ed25519 identity key (private): it signs every `response` and every session token.
+   * @default a fresh key pair per start (tokens do not survive a restart)
+   */
   identityKey?: KeyObject
   /** Largest message accepted, after decompression, and HTTP body. @default 4 MiB */
   maxMessageBytes?: number
@@ -77,24 +102,23 @@ export type StartHostReturnType = {
   [Symbol.asyncDispose](): Promise<void>
 }
 
-const zeroAddress: Address = `0x${'00'.repeat(20)}`
-
 /**
  * Starts a host node serving `fabstir/1` (PROTOCOL.md) on one port: the HTTP endpoints and the
  * WebSocket session endpoint `/v1/session`.
  *
  * @param options - backends, network, identity and limits.
  * @returns the running host; `await using` closes it.
- * @throws {TypeError} without backends, with two backends of one name, or with a key that is not
- *   an Ed25519 private key. Rejects if the port cannot be listened on.
+ * @throws {TypeError} without backends, with two backends of one name, with a key that is not
+ *   an Ed25519 private key, or a `hostAddress` that is not an address.
+ * @throws {RangeError} for a limit that is not a positive integer, or `tokenTtlSeconds` over 900.
+ *   Rejects if the port cannot be listened on.
  * @example
  * ```ts
- * import { startHost } from '@fabstir/host'
- * import { createEmbeddedBackend } from './backends/embedded.js'
+ * import { createDevelopmentJobVerifier, createEmbeddedBackend, startHost } from '@fabstir/host'
  *
  * await using host = await startHost({
  *   backends: [createEmbeddedBackend()],
- *   insecureNoAuth: true, // authentication is not implemented yet: loopback only
+ *   jobVerifier: createDevelopmentJobVerifier(), // accepts every job: development only
  *   port: 8080,
  * })
  * console.log(host.url)
@@ -103,10 +127,14 @@ const zeroAddress: Address = `0x${'00'.repeat(20)}`
 export async function startHost({
   backends,
   insecureNoAuth = false,
+  jobVerifier,
+  tokenTtlSeconds = maxSessionTokenTtlSeconds,
+  challengeTtlMs = 5 * 60_000,
+  maxChallenges = 10_000,
   port = 0,
   host = '127.0.0.1',
   chainId,
-  hostAddress = zeroAddress,
+  hostAddress: givenHostAddress,
   prices = [],
   identityKey,
   maxMessageBytes = defaultMaxMessageBytes,
@@ -127,16 +155,35 @@ export async function startHost({
     maxSessions: positive('maxSessions', maxSessions),
     idleSessionTtlMs: positive('idleSessionTtlMs', idleSessionTtlMs),
     defaultMaxTokens: positive('defaultMaxTokens', defaultMaxTokens),
-    maxClockSkewMs: positive('maxClockSkewMs', maxClockSkewMs, 0),
+    maxClockSkewMs: positive('maxClockSkewMs', maxClockSkewMs),
     maxBufferedBytes: positive('maxBufferedBytes', maxBufferedBytes, 0),
   }
+  positive('tokenTtlSeconds', tokenTtlSeconds)
+  if (tokenTtlSeconds > maxSessionTokenTtlSeconds) {
+    throw new RangeError(`tokenTtlSeconds must be at most ${maxSessionTokenTtlSeconds}`)
+  }
+  const identity = createHostIdentity(identityKey)
+  if (givenHostAddress !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(givenHostAddress)) {
+    throw new TypeError('hostAddress must be an address: 0x and 40 hex digits')
+  }
+  const hostAddress = (givenHostAddress?.toLowerCase() ??
+    developmentHostAddress(identity.publicKeyHex)) as Address
   const closing = new AbortController()
+  // One guard for every session; a session the host forgets is forgotten by the guard too. Twice
+  // the sessions, so refused session starts (which use up their index) cannot push live ones out.
+  const replayGuard = new ReplayGuard({
+    maxSessions: 2 * limits.maxSessions,
+    maxClockSkewMs: limits.maxClockSkewMs,
+    now: () => clock.now(),
+  })
   const sessions = new SessionStore({
     maxSessions: limits.maxSessions,
     idleTtlMs: limits.idleSessionTtlMs,
     clock,
-    onEvict: (session, reason) =>
-      logger.debug('session evicted', { sessionId: session.id, reason }),
+    onEvict: (session, reason) => {
+      replayGuard.delete(session.id)
+      logger.debug('session evicted', { sessionId: session.id, reason })
+    },
   })
   const context: HostContext = {
     backends: indexBackends(backends),
@@ -146,7 +193,16 @@ export async function startHost({
     chainIds: chainId === undefined ? [] : [chainId],
     hostAddress,
     prices,
-    identity: createHostIdentity(identityKey),
+    identity,
+    jobVerifier,
+    challenges: new ChallengeStore({
+      hostAddress,
+      ttlMs: positive('challengeTtlMs', challengeTtlMs),
+      maxChallenges: positive('maxChallenges', maxChallenges),
+      clock,
+    }),
+    tokenTtlSeconds,
+    replayGuard,
     sessions,
     httpLimiter: new KeyedRateLimiter({ limit: limits.promptsPerMinute, clock }),
     logger,
@@ -183,7 +239,22 @@ export async function startHost({
   sessions.start()
   const { port: boundPort } = server.address() as AddressInfo
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`
-  logger.info('host listening', { url, models: backends.map((backend) => backend.name) })
+  logger.info('host listening', {
+    url,
+    models: backends.map((backend) => backend.name),
+    hostAddress,
+    auth: insecureNoAuth ? 'off' : jobVerifier === undefined ? 'no job verifier' : 'on',
+  })
+  if (!insecureNoAuth && jobVerifier === undefined) {
+    logger.warn('no JobVerifier: /v1/auth/token answers UNAVAILABLE, so no client can connect')
+  }
+  if (jobVerifier?.warning !== undefined) {
+    logger.warn(jobVerifier.warning)
+    // A library user with the silent default logger must not miss it either.
+    if (logger === silentLogger) {
+      process.emitWarning(jobVerifier.warning, { code: 'FABSTIR_JOB_VERIFIER' })
+    }
+  }
 
   let closed: Promise<void> | undefined
   const close = () => {

@@ -134,7 +134,7 @@ describe('malformed and refused input gets an error (scripted backend stub)', ()
     await client.next()
     client.send({ type: 'ping', message_index: client.messageIndex })
     const error = expectError(await client.next(), 'REPLAYED_MESSAGE')
-    expect(error.message).toContain(`greater than ${client.messageIndex}`)
+    expect(error.message).toContain(`not above the last accepted ${client.messageIndex}`)
   })
 
   test('a ts far from the host clock: REPLAYED_MESSAGE', async () => {
@@ -209,7 +209,7 @@ describe('malformed and refused input gets an error (scripted backend stub)', ()
     expectError(await wrongJob.next(), 'BAD_MESSAGE', true)
   })
 
-  test('without insecureNoAuth every session start is AUTH_REQUIRED, fatal', async () => {
+  test('without insecureNoAuth a session start whose token is not a token is AUTH_FAILED, fatal', async () => {
     const { client } = await connect({ insecureNoAuth: false })
     client.send({
       type: 'session_init',
@@ -218,8 +218,8 @@ describe('malformed and refused input gets an error (scripted backend stub)', ()
       chain_id: 1,
       model: 'scripted/model.bin',
     })
-    const error = expectError(await client.next(), 'AUTH_REQUIRED', true)
-    expect(error.message).toContain('insecureNoAuth')
+    const error = expectError(await client.next(), 'AUTH_FAILED', true)
+    expect(error.message).toContain('malformed token')
     expect((await client.closed).code).toBe(1008)
   })
 

@@ -56,6 +56,7 @@ describe('HTTP endpoints (scripted backend stub)', () => {
       ed25519_public_key: host.publicKey,
     })
     expect(version.features).toContain('session_resume')
+    expect(version.features).not.toContain('auth') // insecureNoAuth
   })
 
   test('GET /v1/models: id is keccak256 of the name', async () => {

@@ -44,6 +44,28 @@ describe('the fabstir-host command (embedded backend)', () => {
     expect(stderr.join('')).toContain('WITHOUT authentication')
   })
 
+  test('--dev-accept-any-job issues tokens and says loudly on stderr that nothing is checked', async () => {
+    const { child, stderr, exited } = run([
+      '--port',
+      '0',
+      '--model',
+      'cli/model',
+      '--dev-accept-any-job',
+    ])
+    const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
+    const challenge = await fetch(`${url}/v1/auth/challenge`, {
+      method: 'POST',
+      body: JSON.stringify({ job_id: '1', chain_id: 1, address: `0x${'11'.repeat(20)}` }),
+    })
+    expect(challenge.status).toBe(200)
+    await challenge.body?.cancel()
+    child.kill('SIGTERM')
+    expect((await exited)[0]).toBe(0)
+    expect(stderr.join('')).toContain(
+      'development job verifier: every job is accepted, nothing is checked on chain',
+    )
+  })
+
   test('a bad command line prints the usage and exits 2', async () => {
     const { stderr, exited } = run(['--port', 'x'])
     expect((await exited)[0]).toBe(2)

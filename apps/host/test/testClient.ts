@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { type SessionKey, signMessage } from '@fabstir/auth'
 import {
   type ClientMessage,
   type CompressionName,
@@ -74,6 +75,27 @@ export class TestClient {
     this.messageIndex = full.message_index
     this.socket.send(encodeMessage(full, { compression: this.compression }))
     return full
+  }
+
+  /**
+   * Like {@link send}, but signs the message with `key` (PROTOCOL.md §5) first.
+   *
+   * @returns the message as sent, with `sig`.
+   */
+  async sendSigned<message extends ClientMessage>(
+    message: Outgoing<message>,
+    key: SessionKey,
+  ): Promise<message> {
+    const full = {
+      session_id: this.sessionId,
+      message_index: this.messageIndex + 1,
+      ts: Date.now(),
+      ...message,
+    } as unknown as message
+    this.messageIndex = full.message_index
+    const signed = (await signMessage(full, key)) as unknown as message
+    this.socket.send(encodeMessage(signed, { compression: this.compression }))
+    return signed
   }
 
   /** Sends a raw frame as is. */

@@ -6,11 +6,13 @@ test('public surface', () => {
   expect(Object.keys(auth).sort()).toMatchInlineSnapshot(`
     [
       "AuthError",
+      "AuthRequestError",
       "KeyStoreError",
       "MemoryKeyStore",
       "PermissionUsage",
       "ReplayGuard",
       "SessionKey",
+      "authenticateSession",
       "createChallengeMessage",
       "generateSessionKey",
       "getEd25519",
@@ -27,6 +29,7 @@ test('public surface', () => {
       "nobleEd25519",
       "permissions",
       "recoverChallengeSigner",
+      "refreshToken",
       "requirePermission",
       "sessionTokenAudience",
       "signMessage",

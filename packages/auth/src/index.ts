@@ -1,4 +1,11 @@
 export {
+  type AuthenticateSessionErrorType,
+  type AuthenticateSessionOptions,
+  type AuthenticateSessionReturnType,
+  authenticateSession,
+  type ChallengeSigner,
+} from './authenticateSession.js'
+export {
   type CreateChallengeMessageErrorType,
   type CreateChallengeMessageOptions,
   createChallengeMessage,
@@ -18,6 +25,11 @@ export {
 export { isNativeEd25519Supported, nativeEd25519 } from './ed25519/nativeEd25519.js'
 export { nobleEd25519 } from './ed25519/nobleEd25519.js'
 export { AuthError, type AuthErrorCode, type AuthErrorOptions } from './errors/AuthError.js'
+export {
+  AuthRequestError,
+  type AuthRequestErrorCode,
+  type AuthRequestErrorOptions,
+} from './errors/AuthRequestError.js'
 export { KeyStoreError, type KeyStoreErrorCode } from './errors/KeyStoreError.js'
 export {
   type GenerateSessionKeyOptions,
@@ -67,6 +79,12 @@ export {
   type ReplayGuardErrorType,
   type ReplayGuardOptions,
 } from './ReplayGuard.js'
+export {
+  type RefreshTokenErrorType,
+  type RefreshTokenOptions,
+  type RefreshTokenReturnType,
+  refreshToken,
+} from './refreshToken.js'
 export { SessionKey } from './SessionKey.js'
 export {
   type SignMessageErrorType,

@@ -1,10 +1,13 @@
-import type { AbortOptions, ChatMessage, Usage } from '@fabstir/protocol'
+import type { SessionKey } from '@fabstir/auth'
+import type { AbortOptions, ChatMessage, CheckpointMessage, Hex, Usage } from '@fabstir/protocol'
 import { SessionError } from './errors/session.js'
+import type { SigningError } from './errors/signing.js'
 import { deadlineSignal, throwIfAborted } from './internal/abort.js'
 import { ResponseCache, responseCacheKey } from './internal/ResponseCache.js'
 import { sessionUrl } from './internal/url.js'
 import {
   SessionConnection as Connection,
+  type RefreshTokenCallback,
   type SessionConnectionSettings,
   type SessionState,
 } from './session/SessionConnection.js'
@@ -40,6 +43,11 @@ export type InferenceManagerOptions = {
    * host and is not added to the conversation (the host never saw it). @default false
    */
   cache?: boolean | { maxEntries?: number }
+  /**
+   * How long before a token's known expiry (`tokenExpiresAt`) a session calls its `refreshToken`.
+   * The host's `token_expiring` (60 s before) triggers a refresh too. @default 90_000
+   */
+  tokenRefreshMarginMs?: number
 }
 
 /** Dependencies an {@link InferenceManager} runs on, injected for Node, browsers and tests. */
@@ -66,6 +74,16 @@ export type InferenceManagerEvents = {
   reconnecting: CustomEvent<{ sessionId: string; attempt: number; delayMs: number; error: unknown }>
   /** The session ended (`error` undefined) or gave up reconnecting (`error` says why). */
   closed: CustomEvent<{ sessionId: string; error: unknown }>
+  /**
+   * The host submitted a proof of work on chain. `verified` is true when its signature was checked
+   * against the host key (signed sessions, or a pinned `hostPublicKey`); a checkpoint whose
+   * signature fails there is never emitted.
+   */
+  checkpoint: CustomEvent<{ sessionId: string; checkpoint: CheckpointMessage; verified: boolean }>
+  /** The session's token was refreshed; later `session_resume`s carry the new one. */
+  'token-refreshed': CustomEvent<{ sessionId: string; expiresAt: number }>
+  /** `refreshToken` failed (`SigningError` `TOKEN_REFRESH_FAILED`, with the `cause`); the session goes on. */
+  'token-refresh-failed': CustomEvent<{ sessionId: string; error: SigningError }>
 }
 
 /** Options of {@link InferenceManager.connectToSession}. */
@@ -85,18 +103,67 @@ export type ConnectToSessionOptions = AbortOptions & {
   lastMessageIndex?: number
 }
 
-/** Options of {@link InferenceManager.initializeSession} and {@link InferenceManager.resumeSession}. */
-export type InitializeSessionOptions = AbortOptions & {
-  /** The chain the session job lives on. */
-  chainId: number
-  /** The model, as the host names it (`"repo/file"`). */
-  model: string
+/**
+ * A session's authentication (PROTOCOL.md §3, §5), kept for its automatic resumes. Typically from
+ * `authenticateSession` of `@fabstir/auth`: `{ token, tokenExpiresAt: expiresAt, sessionKey,
+ * hostPublicKey }`.
+ */
+export type SessionAuthOptions = {
   /**
    * The session JWT. Hosts in development mode accept any non-empty token.
    * @default 'development'
    */
   token?: string
+  /**
+   * The session key bound in the token (`cnf`). With it the session asks for `signing: true` and
+   * signs every client message, `session_init`/`session_resume` included. Without it nothing is
+   * signed. @default none
+   */
+  sessionKey?: SessionKey
+  /**
+   * The host's Ed25519 identity key, pinned (from `authenticateSession` or the registry):
+   * `session_ready.host_public_key` must equal it (else `HOST_KEY_MISMATCH`), and every `response`
+   * and `checkpoint` must be signed by it. Without it a signed session verifies against
+   * `session_ready.host_public_key`. @default none
+   */
+  hostPublicKey?: Hex
+  /**
+   * Gets a fresh token (it receives the current one), e.g.
+   * `(token) => refreshToken({ hostUrl, token })`. Called on `token_expiring` and
+   * `tokenRefreshMarginMs` before `tokenExpiresAt`. @default none: tokens are not refreshed
+   */
+  refreshToken?: RefreshTokenCallback
+  /** When `token` expires, in milliseconds since the epoch. @default unknown */
+  tokenExpiresAt?: number
+  /**
+   * Authenticates with a fallback host (`connectToSession`'s `fallbackHostUrls`) when the session
+   * moves there: each host issues its own token and signs with its own key, so the session's
+   * token, session key, pinned key and refresh are replaced by what this returns (typically
+   * `authenticateSession({ hostUrl, ... })`). Without it the session's own token is sent as is,
+   * which only a development host accepts. @default none
+   */
+  authenticate?: (hostUrl: string, options: { signal: AbortSignal }) => Promise<HostAuthentication>
+  /**
+   * Accept a host that answers `signing: false` although a `sessionKey` was given (its answers are
+   * then not verified unless `hostPublicKey` is pinned). @default false: `SIGNING_REFUSED`
+   */
+  allowUnsignedSession?: boolean
 }
+
+/** What a session needs to authenticate with one host; see `SessionAuthOptions.authenticate`. */
+export type HostAuthentication = Pick<
+  SessionAuthOptions,
+  'token' | 'tokenExpiresAt' | 'sessionKey' | 'hostPublicKey' | 'refreshToken'
+>
+
+/** Options of {@link InferenceManager.initializeSession} and {@link InferenceManager.resumeSession}. */
+export type InitializeSessionOptions = AbortOptions &
+  SessionAuthOptions & {
+    /** The chain the session job lives on. */
+    chainId: number
+    /** The model, as the host names it (`"repo/file"`). */
+    model: string
+  }
 
 /** Options of {@link InferenceManager.sendPrompt}. */
 export type SendPromptOptions = AbortOptions & {
@@ -163,6 +230,7 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     maxBufferedParts = 256,
     maxPipelinedPrompts = 4,
     cache = false,
+    tokenRefreshMarginMs = 90_000,
     webSocket = (globalThis as { WebSocket?: unknown }).WebSocket as
       | WebSocketConstructor
       | undefined,
@@ -177,6 +245,7 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
       retryDelayMs,
       maxRetryDelayMs,
       maxRetryAfterMs,
+      tokenRefreshMarginMs,
     }
     for (const [name, value] of Object.entries(numbers)) {
       if (!Number.isFinite(value) || value < 0) {
@@ -230,7 +299,8 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     conversationContext?: readonly ChatMessage[],
     options: ConnectToSessionOptions = {},
   ): Promise<void> {
-    const urls = [hostUrl, ...(options.fallbackHostUrls ?? [])].map(sessionUrl)
+    const hostUrls = [hostUrl, ...(options.fallbackHostUrls ?? [])]
+    const urls = hostUrls.map(sessionUrl)
     const { lastMessageIndex = 0 } = options
     if (!Number.isSafeInteger(lastMessageIndex) || lastMessageIndex < 0) {
       throw new RangeError('lastMessageIndex must be an integer ≥ 0')
@@ -249,6 +319,7 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     const connection = new Connection({
       sessionId,
       jobId,
+      hostUrls,
       urls,
       history: conversationContext ?? [],
       lastMessageIndex,
@@ -260,6 +331,9 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
         ready: (detail) => this.emit('ready', { sessionId, ...detail }),
         reconnecting: (detail) => this.emit('reconnecting', { sessionId, ...detail }),
         closed: (detail) => this.emit('closed', { sessionId, ...detail }),
+        checkpoint: (detail) => this.emit('checkpoint', { sessionId, ...detail }),
+        tokenRefreshed: (detail) => this.emit('token-refreshed', { sessionId, ...detail }),
+        tokenRefreshFailed: (detail) => this.emit('token-refresh-failed', { sessionId, ...detail }),
         answered: ({ context, prompt, response }) => {
           if (this.#cache === undefined || prompt.temperature !== 0) return
           if (response.finish_reason !== 'stop' && response.finish_reason !== 'length') return
@@ -289,14 +363,32 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
    * Starts a new, empty conversation: sends `session_init` (token, job id, chain id, model, and the
    * compression offer `['gzip', 'deflate-raw']`) and waits for `session_ready`.
    *
+   * With a `sessionKey` it asks for `signing: true`, signs every message (this one included) and
+   * verifies every `response` and `checkpoint`; the authentication options are kept for the
+   * session's automatic resumes (see the README's signing policy).
+   *
    * @param sessionId - a session opened with {@link InferenceManager.connectToSession}.
-   * @param options - chain id, model, token, `signal`, `timeoutMs`.
+   * @param options - chain id, model, the authentication ({@link SessionAuthOptions}), `signal`,
+   *   `timeoutMs`.
+   * @throws {TypeError} / {RangeError} for a malformed token, key or expiry.
    * @throws {SessionError} `SESSION_UNKNOWN` for a session not connected.
    * @throws {HostError} when the host refuses (e.g. `AUTH_FAILED`, `MODEL_UNAVAILABLE`).
+   * @throws {SigningError} `HOST_KEY_MISMATCH` (not the pinned host) or `SIGNING_REFUSED`.
    * @throws {ConnectionError} when the connection fails and the retries are spent.
    * @example
    * ```ts
-   * await manager.initializeSession('1', { chainId: 84532, model: 'repo/model.gguf', token: jwt })
+   * import { authenticateSession, refreshToken } from '@fabstir/auth'
+   *
+   * const auth = await authenticateSession({ hostUrl, jobId: '1', chainId: 84532, account })
+   * await manager.initializeSession('1', {
+   *   chainId: 84532,
+   *   model: 'repo/model.gguf',
+   *   token: auth.token,
+   *   tokenExpiresAt: auth.expiresAt,
+   *   sessionKey: auth.sessionKey,
+   *   hostPublicKey: auth.hostPublicKey,
+   *   refreshToken: (token) => refreshToken({ hostUrl, token }),
+   * })
    * ```
    */
   initializeSession(sessionId: string, options: InitializeSessionOptions): Promise<void> {
@@ -309,8 +401,9 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
    *
    * @param sessionId - a session opened with {@link InferenceManager.connectToSession}.
    * @param conversationContext - the conversation so far.
-   * @param options - chain id, model, token, `signal`, `timeoutMs`.
-   * @throws {SessionError}, {HostError}, {ConnectionError} as {@link InferenceManager.initializeSession}.
+   * @param options - chain id, model, the authentication, `signal`, `timeoutMs`.
+   * @throws {SessionError}, {HostError}, {SigningError}, {ConnectionError} as
+   *   {@link InferenceManager.initializeSession}.
    * @example
    * ```ts
    * await manager.resumeSession('1', history, { chainId: 84532, model: 'repo/model.gguf' })
@@ -328,12 +421,56 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
   async #start(
     sessionId: string,
     conversationContext: readonly ChatMessage[] | undefined,
-    { signal, timeoutMs, chainId, model, token = 'development' }: InitializeSessionOptions,
+    {
+      signal,
+      timeoutMs,
+      chainId,
+      model,
+      token = 'development',
+      sessionKey,
+      hostPublicKey,
+      refreshToken,
+      tokenExpiresAt,
+      allowUnsignedSession = false,
+      authenticate,
+    }: InitializeSessionOptions,
   ): Promise<void> {
     const connection = this.#session(sessionId)
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new TypeError('token must be a non-empty string')
+    }
+    if (
+      sessionKey !== undefined &&
+      (typeof sessionKey?.publicKey !== 'string' || !(sessionKey.privateKey instanceof Uint8Array))
+    ) {
+      throw new TypeError('sessionKey must be a SessionKey of @fabstir/auth')
+    }
+    if (hostPublicKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(hostPublicKey)) {
+      throw new TypeError('hostPublicKey must be 0x and 64 hex digits')
+    }
+    if (refreshToken !== undefined && typeof refreshToken !== 'function') {
+      throw new TypeError('refreshToken must be a function')
+    }
+    if (tokenExpiresAt !== undefined && !Number.isFinite(tokenExpiresAt)) {
+      throw new RangeError('tokenExpiresAt must be milliseconds since the epoch')
+    }
+    if (authenticate !== undefined && typeof authenticate !== 'function') {
+      throw new TypeError('authenticate must be a function')
+    }
+    const parameters = {
+      chainId,
+      model,
+      token,
+      tokenExpiresAt,
+      sessionKey,
+      hostPublicKey: hostPublicKey?.toLowerCase() as Hex | undefined,
+      refreshToken,
+      allowUnsignedSession,
+      authenticate,
+    }
     const deadline = deadlineSignal(signal, timeoutMs)
     try {
-      await connection.start({ chainId, model, token }, conversationContext, deadline.signal)
+      await connection.start(parameters, conversationContext, deadline.signal)
     } finally {
       deadline.dispose()
     }

@@ -11,6 +11,7 @@ test('public surface', () => {
     'LLMNodeClient',
     'PromptStream',
     'SessionError',
+    'SigningError',
     'StreamError',
     'TypedEventTarget',
     'isAbortError',

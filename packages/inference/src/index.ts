@@ -8,10 +8,12 @@ export {
 export { HostError, type HostErrorOptions } from './errors/host.js'
 export { HttpError, type HttpErrorCode, type HttpErrorOptions } from './errors/http.js'
 export { SessionError, type SessionErrorCode, type SessionErrorOptions } from './errors/session.js'
+export { SigningError, type SigningErrorCode, type SigningErrorOptions } from './errors/signing.js'
 export { StreamError, type StreamErrorCode, type StreamErrorOptions } from './errors/stream.js'
 export {
   type ConnectToSessionOptions,
   type EndSessionReturnType,
+  type HostAuthentication,
   InferenceManager,
   type InferenceManagerComponents,
   type InferenceManagerEvents,
@@ -20,6 +22,7 @@ export {
   type InitializeSessionOptions,
   type PipelinedPrompt,
   type SendPromptOptions,
+  type SessionAuthOptions,
 } from './InferenceManager.js'
 export {
   LLMNodeClient,
@@ -27,7 +30,7 @@ export {
   type LLMNodeClientOptions,
   type StreamInferenceEvent,
 } from './LLMNodeClient.js'
-export type { SessionState } from './session/SessionConnection.js'
+export type { RefreshTokenCallback, SessionState } from './session/SessionConnection.js'
 export type { WebSocketConstructor, WebSocketLike } from './session/webSocket.js'
 export {
   type PromptResult,

@@ -410,6 +410,8 @@ describe('InferenceManager faults', () => {
     })
     await using fallback = await startScriptedHost(async (connection) => {
       const resume = await connection.expect('session_resume')
+      // The fallback host issued its own token, through `authenticate`.
+      expect(resume.token).toBe(`token for ${fallback.url}`)
       expect(resume.conversation_context).toEqual([])
       connection.send(sessionReady(resume.session_id, { resumed: true }))
       const again = await connection.expect('prompt')
@@ -422,7 +424,10 @@ describe('InferenceManager faults', () => {
     await manager.connectToSession(sessionId, first.url, sessionId, undefined, {
       fallbackHostUrls: [fallback.url],
     })
-    await manager.initializeSession(sessionId, sessionOptions)
+    await manager.initializeSession(sessionId, {
+      ...sessionOptions,
+      authenticate: async (hostUrl) => ({ token: `token for ${hostUrl}` }),
+    })
     const ready = nextEvent(manager, 'ready')
     const stream = manager.sendPrompt(sessionId, 'tell me')
     const parts: string[] = []
@@ -800,6 +805,10 @@ describe('InferenceManager faults', () => {
     await expect(
       manager.connectToSession(sessionId, host.url, sessionId, [], { lastMessageIndex: -1 }),
     ).rejects.toThrow(RangeError)
+    await manager.connectToSession('77', host.url, '77')
+    await expect(
+      manager.initializeSession('77', { ...sessionOptions, authenticate: 'yes' as never }),
+    ).rejects.toThrow(TypeError)
     await manager.connectToSession(sessionId, host.url, sessionId)
     await expect(manager.connectToSession(sessionId, host.url, sessionId)).rejects.toMatchObject({
       code: 'SESSION_EXISTS',

@@ -2,8 +2,12 @@
  * A real `ws` WebSocket server on 127.0.0.1, port 0, that speaks `fabstir/1` as each test scripts
  * it: for fault injection (closing mid-stream, garbage, bad `seq`, stalls, rate limits) that the
  * reference host does not do on purpose. Messages are decoded and encoded with @fabstir/protocol.
+ * With a `hostKey` it signs its `response`s and `checkpoint`s (PROTOCOL.md §5) and, once a client
+ * asked for `signing: true`, checks every client message with `verifyMessage` against the
+ * `clientKey` it was given, answering a bad one with a fatal `INVALID_SIGNATURE` as a host would.
  */
 import type { AddressInfo } from 'node:net'
+import { type SessionKey, signMessage, verifyMessage } from '@fabstir/auth'
 import {
   type ClientMessage,
   type ClientMessageType,
@@ -32,8 +36,15 @@ export type ScriptedConnection = {
   expect<type extends ClientMessageType>(
     type: type,
   ): Promise<Extract<ClientMessage, { type: type }>>
-  /** Sends a host message (encoded by @fabstir/protocol). */
-  send(message: HostMessage): void
+  /** The key this host signs with, when it signs. */
+  readonly hostKey: SessionKey | undefined
+  /**
+   * Sends a host message (encoded by @fabstir/protocol), in order with earlier sends. A signing
+   * host signs `response`s and `checkpoint`s that have no `sig` yet, unless `sign` is false.
+   */
+  send(message: HostMessage, options?: { sign?: boolean }): void
+  /** Resolves when everything sent so far has been written. */
+  flushed(): Promise<void>
   /** Sends raw data as is (for garbage). */
   sendRaw(data: string | Buffer): void
   close(code?: number): void
@@ -62,6 +73,12 @@ export type ScriptedHost = {
  */
 export async function startScriptedHost(
   script: (connection: ScriptedConnection) => Promise<void> | void,
+  options: {
+    /** Signs `response`s and `checkpoint`s with this key. */
+    hostKey?: SessionKey
+    /** The client's session public key: with it, messages after `signing: true` are verified. */
+    clientKey?: Hex
+  } = {},
 ): Promise<ScriptedHost> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   await new Promise<void>((resolve, reject) => {
@@ -93,13 +110,46 @@ export async function startScriptedHost(
         resolve({ code })
       })
     })
+    // Outgoing messages are signed in turn, so they leave in the order they were sent.
+    let outbox = Promise.resolve()
+    const write = (produce: () => Promise<string | Uint8Array> | string | Uint8Array) => {
+      outbox = outbox.then(async () => {
+        const data = await produce()
+        if (socket.readyState === socket.OPEN) socket.send(data)
+      })
+    }
+    // Incoming messages are verified in turn (once signing is on), like a host would.
+    let inbox = Promise.resolve()
+    let signing = false
     socket.on('message', (data, isBinary) => {
       const frame = isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8')
       const message = decodeClientMessage(frame)
       received.push(message)
       binary.push(isBinary)
-      queue.push(message)
-      wake?.()
+      inbox = inbox.then(async () => {
+        if (
+          (message.type === 'session_init' || message.type === 'session_resume') &&
+          message.signing === true
+        ) {
+          signing = options.clientKey !== undefined
+        }
+        if (signing && !(await verifyMessage(message, options.clientKey as Hex))) {
+          write(() =>
+            encodeMessage({
+              type: 'error',
+              session_id: message.session_id,
+              code: 'INVALID_SIGNATURE',
+              message: 'bad client signature',
+              fatal: true,
+            }),
+          )
+          await outbox
+          socket.close(4001)
+          return
+        }
+        queue.push(message)
+        wake?.()
+      })
     })
     const next = async (): Promise<ClientMessage> => {
       for (;;) {
@@ -120,14 +170,29 @@ export async function startScriptedHost(
         if (message.type !== type) throw new Error(`expected ${type}, got ${message.type}`)
         return message as never
       },
-      send: (message) => {
-        if (socket.readyState === socket.OPEN) socket.send(encodeMessage(message))
+      hostKey: options.hostKey,
+      send: (message, { sign = true } = {}) => {
+        const key = options.hostKey
+        if (
+          key !== undefined &&
+          sign &&
+          (message.type === 'response' || message.type === 'checkpoint') &&
+          message.sig === undefined
+        ) {
+          write(async () => encodeMessage((await signMessage(message, key)) as HostMessage))
+        } else {
+          write(() => encodeMessage(message))
+        }
       },
-      sendRaw: (data) => {
-        if (socket.readyState === socket.OPEN) socket.send(data)
+      flushed: () => outbox,
+      sendRaw: (data) => write(() => data),
+      // After what was sent before, as when sending was synchronous.
+      close: (code = 1000) => {
+        outbox = outbox.then(() => socket.close(code))
       },
-      close: (code = 1000) => socket.close(code),
-      terminate: () => socket.terminate(),
+      terminate: () => {
+        outbox = outbox.then(() => socket.terminate())
+      },
       closed,
     }
     connections.push(connection)
@@ -259,6 +324,12 @@ export async function serveSession(
             resumed: message.type === 'session_resume',
             context_messages:
               message.type === 'session_resume' ? message.conversation_context.length : 0,
+            ...(connection.hostKey === undefined
+              ? {}
+              : {
+                  signing: message.signing === true,
+                  host_public_key: connection.hostKey.publicKey,
+                }),
           }),
         )
         break

@@ -1,10 +1,15 @@
+import * as auth from '@fabstir/auth'
 import * as inference from '@fabstir/inference'
 import * as protocol from '@fabstir/protocol'
 import { expect, test } from 'vitest'
 import * as sdk from './index.js'
 
 test('public surface: FabstirSDK and every package it re-exports', () => {
-  const reExported = new Set([...Object.keys(inference), ...Object.keys(protocol)])
+  const reExported = new Set([
+    ...Object.keys(auth),
+    ...Object.keys(inference),
+    ...Object.keys(protocol),
+  ])
   const own = Object.keys(sdk).filter((name) => !reExported.has(name))
   expect(own).toEqual(['FabstirSDK'])
   for (const name of reExported) expect(sdk).toHaveProperty(name)

@@ -8,6 +8,8 @@ describe('parseHostArgs', () => {
       host: '127.0.0.1',
       model: 'a/b',
       insecureNoAuth: false,
+      devAcceptAnyJob: false,
+      hostAddress: undefined,
       openaiUrl: undefined,
       tokenDelayMs: 0,
       help: false,
@@ -23,6 +25,9 @@ describe('parseHostArgs', () => {
         '::1',
         '--model=a/b',
         '--insecure-no-auth',
+        '--dev-accept-any-job',
+        '--host-address',
+        `0x${'Ab'.repeat(20)}`,
         '--openai-url',
         'http://127.0.0.1:9000',
         '--token-delay-ms',
@@ -33,6 +38,8 @@ describe('parseHostArgs', () => {
       host: '::1',
       model: 'a/b',
       insecureNoAuth: true,
+      devAcceptAnyJob: true,
+      hostAddress: `0x${'Ab'.repeat(20)}`,
       openaiUrl: 'http://127.0.0.1:9000',
       tokenDelayMs: 25,
       help: false,
@@ -51,6 +58,9 @@ describe('parseHostArgs', () => {
       '--openai-url',
     )
     expect(() => parseHostArgs(['--model', 'a', '--token-delay-ms', '-1'])).toThrow('--token-delay')
+    expect(() => parseHostArgs(['--model', 'a', '--host-address', '0x12'])).toThrow(
+      '--host-address',
+    )
     expect(() => parseHostArgs(['--model', 'a', '--verbose'])).toThrow()
   })
 })

@@ -7,6 +7,10 @@ export type HostArgs = {
   /** Model name (`repo/file`) to serve. */
   model: string
   insecureNoAuth: boolean
+  /** Accept every job without checking the chain (development job verifier). */
+  devAcceptAnyJob: boolean
+  /** The host's on-chain address; without it a development address. */
+  hostAddress: `0x${string}` | undefined
   /** Base URL of an OpenAI-compatible server; without it the embedded model serves. */
   openaiUrl: string | undefined
   /** Pause after each token of the embedded model, in milliseconds. */
@@ -16,13 +20,19 @@ export type HostArgs = {
 
 /** How to call `fabstir-host`. */
 export const hostUsage = `Usage: fabstir-host --model <name> [--port 8080] [--host 127.0.0.1]
-                    [--insecure-no-auth] [--openai-url <url>] [--token-delay-ms <n>]
+                    [--dev-accept-any-job | --insecure-no-auth] [--host-address <0x…>]
+                    [--openai-url <url>] [--token-delay-ms <n>]
 
   --model <name>       model to serve, as "repo/file"; its id is keccak256 of the name
   --port <n>           TCP port (0 picks a free one)              default 8080
   --host <address>     interface to listen on                     default 127.0.0.1
-  --insecure-no-auth   serve without authentication (required until auth is implemented;
-                       anyone who reaches the port can use the model: keep it on loopback)
+  --dev-accept-any-job issue session tokens for every job without checking the chain
+                       (development: the on-chain job verifier is not implemented yet;
+                       without this or --insecure-no-auth no client can get a token)
+  --host-address <0x…> the host's on-chain address, issuer of its tokens
+                       default: a development address derived from the identity key
+  --insecure-no-auth   serve without authentication: no tokens, no signatures (anyone who
+                       reaches the port can use the model: keep it on loopback)
   --openai-url <url>   forward generation to an OpenAI-compatible server instead of the
                        embedded model
   --token-delay-ms <n> pause after each token of the embedded model, to stream at the pace
@@ -34,7 +44,7 @@ export const hostUsage = `Usage: fabstir-host --model <name> [--port 8080] [--ho
  * Parses the arguments of `fabstir-host`.
  *
  * @param argv - the arguments after the script, e.g. `process.argv.slice(2)`.
- * @throws {TypeError} for an unknown option, a missing `--model`, a bad port or URL.
+ * @throws {TypeError} for an unknown option, a missing `--model`, a bad port, URL or address.
  */
 export function parseHostArgs(argv: readonly string[]): HostArgs {
   const { values } = parseArgs({
@@ -46,6 +56,8 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
       host: { type: 'string', default: '127.0.0.1' },
       model: { type: 'string' },
       'insecure-no-auth': { type: 'boolean', default: false },
+      'dev-accept-any-job': { type: 'boolean', default: false },
+      'host-address': { type: 'string' },
       'openai-url': { type: 'string' },
       'token-delay-ms': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
@@ -62,6 +74,10 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
   if (openaiUrl !== undefined && !URL.canParse(openaiUrl)) {
     throw new TypeError('--openai-url must be a URL')
   }
+  const hostAddress = values['host-address']
+  if (hostAddress !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(hostAddress)) {
+    throw new TypeError('--host-address must be an address: 0x and 40 hex digits')
+  }
   const tokenDelayMs = Number(values['token-delay-ms'])
   if (!Number.isFinite(tokenDelayMs) || tokenDelayMs < 0) {
     throw new TypeError('--token-delay-ms must be a non-negative number')
@@ -71,6 +87,8 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
     host: values.host ?? '127.0.0.1',
     model,
     insecureNoAuth: values['insecure-no-auth'] === true,
+    devAcceptAnyJob: values['dev-accept-any-job'] === true,
+    hostAddress: hostAddress as `0x${string}` | undefined,
     openaiUrl,
     tokenDelayMs,
     help,

@@ -9,8 +9,8 @@ import { modelId } from '../modelId.js'
 import { hostVersion } from '../version.js'
 
 /**
- * @internal Features `/v1/version` announces. Authentication (`auth`) and signed client messages
- * (`signing`) join the list when they are implemented.
+ * @internal Features `/v1/version` always announces; `auth` (session tokens) and `signing` (signed
+ * client messages on request) join them unless the host runs with `insecureNoAuth`.
  */
 export const hostFeatures = [
   'session',
@@ -40,7 +40,7 @@ export function getVersion(context: HostContext): VersionResponse {
   return {
     version: hostVersion,
     protocol: protocolVersion,
-    features: [...hostFeatures],
+    features: [...hostFeatures, ...(context.insecureNoAuth ? [] : ['auth', 'signing'])],
     chain_ids: [...context.chainIds],
     host_address: context.hostAddress,
     ed25519_public_key: context.identity.publicKeyHex,

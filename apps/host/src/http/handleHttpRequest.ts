@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ProtocolError } from '@fabstir/protocol'
 import type { HostContext } from '../internal/HostContext.js'
 import { getHealth, getModels, getVersion } from './describeHost.js'
+import { handleAuthChallenge } from './handleAuthChallenge.js'
+import { handleAuthRefresh } from './handleAuthRefresh.js'
+import { handleAuthToken } from './handleAuthToken.js'
 import { handleInference } from './handleInference.js'
 import { sendError, sendJson } from './respond.js'
 
@@ -10,12 +13,6 @@ type Handler = (
   request: IncomingMessage,
   response: ServerResponse,
 ) => void | Promise<void>
-
-const notImplemented: Handler = () => {
-  throw new ProtocolError('UNAVAILABLE', 'Authentication is not implemented on this host yet', {
-    details: 'run the host with insecureNoAuth and connect without a token',
-  })
-}
 
 /** Routes by path, then method. `HEAD` is served wherever `GET` is. */
 const routes: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>>> = {
@@ -32,9 +29,9 @@ const routes: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
     GET: (context, _request, response) => sendJson(response, 200, getModels(context)),
   },
   '/v1/inference': { POST: handleInference },
-  '/v1/auth/challenge': { POST: notImplemented },
-  '/v1/auth/token': { POST: notImplemented },
-  '/v1/auth/refresh': { POST: notImplemented },
+  '/v1/auth/challenge': { POST: handleAuthChallenge },
+  '/v1/auth/token': { POST: handleAuthToken },
+  '/v1/auth/refresh': { POST: handleAuthRefresh },
 }
 
 /**

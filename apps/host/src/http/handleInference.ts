@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { requirePermission } from '@fabstir/auth'
 import {
   decodeHttpBody,
   type InferenceEvent,
   type InferenceResponse,
   ProtocolError,
 } from '@fabstir/protocol'
+import { verifySessionToken } from '../auth/verifySessionToken.js'
 import { generateReply } from '../generateReply.js'
 import type { HostContext } from '../internal/HostContext.js'
 import { countMessages, preparePrompt } from '../preparePrompt.js'
+import { readBearerToken } from './readBearerToken.js'
 import { readBody } from './readBody.js'
+import { requestSignal } from './requestSignal.js'
 import { sendJson } from './respond.js'
 
 /**
@@ -17,8 +21,12 @@ import { sendJson } from './respond.js'
  * `InferenceEvent` each: `stream_chunk`s, then a `response`, or an `error`). A client that
  * disconnects stops the generation.
  *
- * @throws {ProtocolError} before any byte is sent: `AUTH_REQUIRED` without `insecureNoAuth`;
- *   `RATE_LIMITED` past `promptsPerMinute` for the client's address; `MESSAGE_TOO_LARGE`,
+ * Unless the host runs with `insecureNoAuth`, it needs `Authorization: Bearer <token>` with the
+ * `inference` permission (a token of any job: the request names none).
+ *
+ * @throws {ProtocolError | AuthError} before any byte is sent: `AUTH_REQUIRED` without a token,
+ *   `AUTH_FAILED`/`TOKEN_EXPIRED` for a bad one, `PERMISSION_DENIED` without `inference`;
+ *   `RATE_LIMITED` past `promptsPerMinute` for the client; `MESSAGE_TOO_LARGE`,
  *   `BAD_MESSAGE` for the body; `MODEL_UNAVAILABLE`; `CONTEXT_TOO_LARGE`.
  */
 export async function handleInference(
@@ -26,12 +34,14 @@ export async function handleInference(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  // Without authentication the limit is per remote address; with it, per client (token `sub`).
+  let client = request.socket.remoteAddress ?? 'unknown'
   if (!context.insecureNoAuth) {
-    throw new ProtocolError('AUTH_REQUIRED', 'This host requires authentication', {
-      details: 'token authentication is not implemented yet; the host must run with insecureNoAuth',
-    })
+    const claims = await verifySessionToken(context, readBearerToken(request))
+    requirePermission(claims, 'prompt')
+    client = claims.sub
   }
-  const waitMs = context.httpLimiter.take(request.socket.remoteAddress ?? 'unknown')
+  const waitMs = context.httpLimiter.take(client)
   if (waitMs > 0) {
     throw new ProtocolError('RATE_LIMITED', 'Too many prompts per minute', {
       details: `at most ${context.limits.promptsPerMinute}`,
@@ -54,11 +64,7 @@ export async function handleInference(
   })
 
   // The response closing before it finished means the client left: stop generating for it.
-  const controller = new AbortController()
-  response.on('close', () => {
-    if (!response.writableFinished) controller.abort('client disconnected')
-  })
-  const signal = AbortSignal.any([controller.signal, context.closing])
+  const signal = requestSignal(context.closing, response)
   const stream = inference.stream === true
   const writeEvent = (event: InferenceEvent) => {
     response.write(`data: ${JSON.stringify(event)}\n\n`)

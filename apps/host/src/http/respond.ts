@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { AuthError } from '@fabstir/auth'
 import { type HttpErrorBody, httpStatusForCode, ProtocolError } from '@fabstir/protocol'
 import type { Logger } from '../logger.js'
 
@@ -53,9 +54,19 @@ export function sendError(
   sendJson(response, status ?? httpStatusForCode(refusal.code), body, { ...retryAfter, ...headers })
 }
 
-/** @internal The error as a {@link ProtocolError}; unexpected ones are logged and hidden. */
+/**
+ * @internal The error as a {@link ProtocolError} (an `AuthError` keeps its code and message);
+ * unexpected ones are logged and hidden.
+ */
 export function toProtocolError(error: unknown, logger: Logger): ProtocolError {
   if (ProtocolError.isInstance(error)) return error
+  if (AuthError.isInstance(error)) {
+    return new ProtocolError(
+      error.code,
+      error.shortMessage,
+      error.details === undefined ? {} : { details: error.details },
+    )
+  }
   logger.error('unexpected failure', { error: String(error) })
   return new ProtocolError('INTERNAL', 'The host failed to handle the request', {
     details: 'see the host log',

@@ -1,4 +1,7 @@
+import type { ReplayGuard } from '@fabstir/auth'
 import type { Address } from '@fabstir/protocol'
+import type { ChallengeStore } from '../auth/ChallengeStore.js'
+import type { JobVerifier } from '../auth/JobVerifier.js'
 import type { ModelBackend } from '../backends/ModelBackend.js'
 import type { Clock } from '../clock.js'
 import type { HostIdentity } from '../hostIdentity.js'
@@ -18,6 +21,14 @@ export type HostContext = {
   readonly hostAddress: Address
   readonly prices: readonly { token: Address | '0x0'; price_per_token: string }[]
   readonly identity: HostIdentity
+  /** Checks jobs before tokens are issued; without one `/v1/auth/token` is `UNAVAILABLE`. */
+  readonly jobVerifier: JobVerifier | undefined
+  /** Challenges handed out by `/v1/auth/challenge` and not answered yet. */
+  readonly challenges: ChallengeStore
+  /** Lifetime of the session tokens the host issues, in seconds (at most 900). */
+  readonly tokenTtlSeconds: number
+  /** `message_index` and `ts` of every session (PROTOCOL.md §5). */
+  readonly replayGuard: ReplayGuard
   readonly sessions: SessionStore
   /** Prompts per minute of `POST /v1/inference`, per client address. */
   readonly httpLimiter: KeyedRateLimiter

@@ -1,3 +1,4 @@
+import type { PermissionUsage } from '@fabstir/auth'
 import type { Hex, Usage } from '@fabstir/protocol'
 import type { ModelBackend } from '../backends/ModelBackend.js'
 import type { SlidingWindowLimiter } from '../SlidingWindowLimiter.js'
@@ -15,14 +16,14 @@ export type Session = {
   conversation: CountedMessage[]
   /** Head of the transcript hash chain after the last response. */
   transcriptHead: Hex
-  /** The highest `message_index` accepted. */
-  lastMessageIndex: number
   /** Tokens of every response so far, for `session_closed`. */
   usage: Usage
   /** When the session last saw traffic (the clock's milliseconds), for idle eviction. */
   lastActivityMs: number
   /** Prompts per minute. */
   readonly promptLimiter: SlidingWindowLimiter
+  /** How often each permission was used (the host's `ReplayGuard` holds `message_index`). */
+  readonly permissionUsage: PermissionUsage
   /** Detaches the socket that serves the session now; unset while no socket does. */
   detach: ((reason: string) => void) | undefined
 }

@@ -1,3 +1,4 @@
+import { PermissionUsage } from '@fabstir/auth'
 import { transcriptGenesis } from '@fabstir/protocol'
 import { describe, expect, test, vi } from 'vitest'
 import type { ModelBackend } from '../backends/ModelBackend.js'
@@ -13,10 +14,10 @@ function session(id: string, attached = false): Session {
     backend: {} as ModelBackend,
     conversation: [],
     transcriptHead: transcriptGenesis,
-    lastMessageIndex: 1,
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     lastActivityMs: 0,
     promptLimiter: new SlidingWindowLimiter({ limit: 1, clock }),
+    permissionUsage: new PermissionUsage(),
     detach: attached ? () => {} : undefined,
   }
 }

@@ -45,6 +45,17 @@ export class SessionStore {
   }
 
   /**
+   * Checks that {@link add} would take a session of this id.
+   *
+   * @throws {ProtocolError} `UNAVAILABLE` when the store is full of sessions that sockets serve.
+   */
+  assertRoomFor(id: string): void {
+    if (this.#sessions.has(id) || this.#sessions.size < this.#options.maxSessions) return
+    if ([...this.#sessions.values()].some((held) => held.detach === undefined)) return
+    throw this.#full()
+  }
+
+  /**
    * Holds a session (replacing one with the same id), making room if the store is full.
    *
    * @throws {ProtocolError} `UNAVAILABLE` when the store is full of sessions that sockets serve.
@@ -53,12 +64,7 @@ export class SessionStore {
     this.#sessions.delete(session.id)
     if (this.#sessions.size >= this.#options.maxSessions) {
       const victim = [...this.#sessions.values()].find((held) => held.detach === undefined)
-      if (victim === undefined) {
-        throw new ProtocolError('UNAVAILABLE', 'The host is at its session limit', {
-          details: `${this.#options.maxSessions} sessions`,
-          retryAfterMs: 1000,
-        })
-      }
+      if (victim === undefined) throw this.#full()
       this.#evict(victim, 'capacity')
     }
     session.lastActivityMs = this.#options.clock.now()
@@ -107,6 +113,13 @@ export class SessionStore {
   stop(): void {
     clearInterval(this.#timer)
     this.#timer = undefined
+  }
+
+  #full(): ProtocolError {
+    return new ProtocolError('UNAVAILABLE', 'The host is at its session limit', {
+      details: `${this.#options.maxSessions} sessions`,
+      retryAfterMs: 1000,
+    })
   }
 
   #evict(session: Session, reason: 'idle' | 'capacity'): void {

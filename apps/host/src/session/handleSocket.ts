@@ -1,8 +1,10 @@
+import { requirePermission, type SessionTokenClaims, verifyMessage } from '@fabstir/auth'
 import {
   type ClientMessage,
   type CompressionName,
   decodeClientMessage,
   encodeMessage,
+  type Hex,
   type HostMessage,
   negotiateCompression,
   type PromptMessage,
@@ -12,8 +14,7 @@ import {
 } from '@fabstir/protocol'
 import { type RawData, WebSocket } from 'ws'
 import type { HostContext } from '../internal/HostContext.js'
-import { checkFreshness } from './checkFreshness.js'
-import { rejection } from './rejection.js'
+import { asRejection, invalidSignature, rejection } from './rejection.js'
 import { runPrompt } from './runPrompt.js'
 import type { Session } from './Session.js'
 import { startSession } from './startSession.js'
@@ -29,13 +30,19 @@ const closeCodes = {
 
 type PendingPrompt = { prompt: PromptMessage; controller: AbortController }
 
+/** How long before the token's `exp` the host sends `token_expiring` (PROTOCOL.md §3.4). */
+const tokenExpiringNoticeMs = 60_000
+
 /**
  * @internal Serves one WebSocket of `/v1/session` (PROTOCOL.md §4): decodes every frame, opens or
  * resumes a session, runs its prompts one at a time from a bounded queue, and answers every
  * malformed or refused message with an `error` (closing the socket after a fatal one).
  *
  * The first message must be `session_init` or `session_resume`; anything else before it gets
- * `SESSION_NOT_FOUND` (not fatal, so the client may still open the session).
+ * `SESSION_NOT_FOUND` (not fatal, so the client may still open the session). Once a session with
+ * signing is open, every message must carry a valid `sig` by the token's session key
+ * (`INVALID_SIGNATURE`, fatal); `prompt` needs the `inference` permission (`PERMISSION_DENIED`).
+ * `token_expiring` is sent 60 s before the token's `exp`; the socket is not cut when it expires.
  */
 export function handleSocket(context: HostContext, socket: WebSocket): void {
   const connection = new SessionSocket(context, socket)
@@ -63,6 +70,11 @@ class SessionSocket {
   #queue: PendingPrompt[] = []
   #running: PendingPrompt | undefined
   #ending = false
+  /** The token's claims, once a session is open on a host with authentication. */
+  #claims: SessionTokenClaims | undefined
+  /** The session key that must sign every message, once signing is negotiated. */
+  #signingKey: Hex | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
   // Frames are handled one after another, also while a session start awaits the tokenizer.
   #inbox: Promise<void> = Promise.resolve()
 
@@ -102,6 +114,8 @@ class SessionSocket {
   release(reason: string): void {
     const session = this.#session
     this.#session = undefined
+    clearTimeout(this.#expiryTimer)
+    this.#expiryTimer = undefined
     for (const pending of [this.#running, ...this.#queue]) pending?.controller.abort(reason)
     this.#queue = []
     this.#context.activeSockets.delete(this)
@@ -116,6 +130,10 @@ class SessionSocket {
       message = this.#decode(data, isBinary)
     } catch (error) {
       this.#reply(error, false)
+      return
+    }
+    if (this.#signingKey !== undefined && !(await verifyMessage(message, this.#signingKey))) {
+      this.#reply(invalidSignature(message), true)
       return
     }
     if (message.type === 'session_init' || message.type === 'session_resume') {
@@ -154,7 +172,7 @@ class SessionSocket {
       return
     }
     try {
-      const { session, resumed } = await startSession(this.#context, message)
+      const { session, resumed, claims, signingKey } = await startSession(this.#context, message)
       if (this.#socket.readyState !== WebSocket.OPEN) return
       const previous = this.#context.sessions.get(session.id)
       previous?.detach?.('the session was resumed on another socket')
@@ -164,6 +182,8 @@ class SessionSocket {
         this.#socket.close(closeCodes.replaced, reason)
       }
       this.#session = session
+      this.#claims = claims
+      this.#signingKey = signingKey
       this.#context.activeSockets.add(this)
       this.#compression = negotiateCompression(message.compression)
       await this.send({
@@ -178,9 +198,13 @@ class SessionSocket {
           max_context_tokens: session.backend.contextWindow,
         },
         compression: this.#compression,
-        signing: false,
+        signing: signingKey !== undefined,
         host_public_key: this.#context.identity.publicKeyHex,
       })
+      // Not if the socket closed meanwhile: release() has run and nothing would clear the timer.
+      if (claims !== undefined && this.#session === session) {
+        this.#watchExpiry(session, claims.exp * 1000)
+      }
     } catch (error) {
       this.#reply(error, true)
     }
@@ -194,8 +218,14 @@ class SessionSocket {
       })
     }
     if (this.#ending) throw rejection(message, 'BAD_MESSAGE', 'The session is ending')
-    checkFreshness(this.#context, session.lastMessageIndex, message)
-    session.lastMessageIndex = message.message_index
+    try {
+      this.#context.replayGuard.check(message)
+      if (this.#claims !== undefined) {
+        requirePermission(this.#claims, message.type, { usage: session.permissionUsage })
+      }
+    } catch (error) {
+      throw asRejection(message, error)
+    }
     this.#context.sessions.touch(session)
 
     switch (message.type) {
@@ -270,10 +300,29 @@ class SessionSocket {
     })
   }
 
+  /**
+   * Sends `token_expiring` once, 60 s before the token expires (at once if that is past). The host
+   * does not cut the socket at `exp`: the session key keeps proving the client on it; a new
+   * socket needs a valid (refreshed) token.
+   */
+  #watchExpiry(session: Session, expiresAt: number): void {
+    const delayMs = Math.max(0, expiresAt - tokenExpiringNoticeMs - this.#context.clock.now())
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined
+      void this.send({ type: 'token_expiring', session_id: session.id, expires_at: expiresAt })
+    }, delayMs)
+    this.#expiryTimer.unref()
+  }
+
   async #end(session: Session): Promise<void> {
     await this.send({ type: 'session_closed', session_id: session.id, usage: session.usage })
+    this.#context.logger.info('session ended', {
+      sessionId: session.id,
+      permissions: session.permissionUsage.snapshot(),
+    })
     this.release('session ended')
     this.#context.sessions.delete(session)
+    this.#context.replayGuard.delete(session.id)
     this.#socket.close(closeCodes.normal, 'session ended')
   }
 

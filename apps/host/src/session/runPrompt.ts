@@ -137,6 +137,6 @@ export async function runPrompt({
       },
       transcript_head: transcriptHead,
     }
-    await send(context.identity.sign(response))
+    await send(await context.identity.sign(response))
   }
 }

@@ -1,16 +1,24 @@
 import {
+  getSessionPublicKey,
+  PermissionUsage,
+  requirePermission,
+  type SessionTokenClaims,
+  verifyMessage,
+} from '@fabstir/auth'
+import {
   type Hex,
+  type Permission,
   type SessionInitMessage,
   type SessionResumeMessage,
   transcriptGenesis,
 } from '@fabstir/protocol'
+import { verifySessionToken } from '../auth/verifySessionToken.js'
 import type { ModelBackend } from '../backends/ModelBackend.js'
 import type { HostContext } from '../internal/HostContext.js'
 import { countMessages } from '../preparePrompt.js'
 import { SlidingWindowLimiter } from '../SlidingWindowLimiter.js'
 import { truncateContext } from '../truncateContext.js'
-import { checkFreshness } from './checkFreshness.js'
-import { rejection } from './rejection.js'
+import { asRejection, invalidSignature, rejection } from './rejection.js'
 import type { Session } from './Session.js'
 
 /** @internal What {@link startSession} returns. */
@@ -18,6 +26,13 @@ export type StartSessionReturnType = {
   session: Session
   /** Whether the session continues a conversation (`session_resume`). */
   resumed: boolean
+  /** The verified token's claims; `undefined` on a host with `insecureNoAuth`. */
+  claims: SessionTokenClaims | undefined
+  /**
+   * The session key every later client message must be signed with, when signing was
+   * negotiated (`signing: true` from the client, and authentication on).
+   */
+  signingKey: Hex | undefined
 }
 
 /**
@@ -26,9 +41,14 @@ export type StartSessionReturnType = {
  * rebuilt from `conversation_context` for one it does not (another host served it before). The
  * caller attaches the session to its socket and adds it to the store.
  *
- * @throws {ProtocolError} `AUTH_REQUIRED` unless the host runs with `insecureNoAuth`;
- *   `MODEL_UNAVAILABLE` for a model the host does not serve; `BAD_MESSAGE` for a chain the host
- *   does not serve or a `job_id` other than `session_id`; `REPLAYED_MESSAGE` or
+ * Unless the host runs with `insecureNoAuth`, the message's `token` must be a valid session token
+ * of this host for its `job_id` and `chain_id`, carrying `resume` for a `session_resume`; with
+ * `signing: true` the message itself must be signed by the token's session key. The checks run
+ * in the order token, signature, replay, permission, so a forged message cannot use up an index.
+ *
+ * @throws {ProtocolError} `AUTH_REQUIRED`, `AUTH_FAILED` or `TOKEN_EXPIRED` for the token;
+ *   `INVALID_SIGNATURE`; `PERMISSION_DENIED` for a resume without `resume`; `MODEL_UNAVAILABLE`
+ *   for a model the host does not serve; `BAD_MESSAGE` for a chain the host does not serve or a `job_id` other than `session_id`; `REPLAYED_MESSAGE` or
  *   `INVALID_MESSAGE_INDEX` for a stale `message_index`; `CONTEXT_TOO_LARGE` when the resumed
  *   context cannot fit the model even truncated.
  */
@@ -36,11 +56,7 @@ export async function startSession(
   context: HostContext,
   message: SessionInitMessage | SessionResumeMessage,
 ): Promise<StartSessionReturnType> {
-  if (!context.insecureNoAuth) {
-    throw rejection(message, 'AUTH_REQUIRED', 'This host requires authentication', {
-      details: 'token authentication is not implemented yet; the host must run with insecureNoAuth',
-    })
-  }
+  const { claims, signingKey } = await authenticate(context, message)
   if (context.chainIds.length > 0 && !context.chainIds.includes(message.chain_id)) {
     throw rejection(message, 'BAD_MESSAGE', 'This host does not serve that chain', {
       details: `chain_id ${message.chain_id}`,
@@ -61,33 +77,74 @@ export async function startSession(
     )
   }
 
+  let permission: Permission | null = null
+  try {
+    if (claims !== undefined) permission = requirePermission(claims, message.type)
+  } catch (error) {
+    throw asRejection(message, error)
+  }
+
   const held = context.sessions.get(message.session_id)
-  checkFreshness(context, held?.lastMessageIndex, message)
+  let session: Session
+  let resumed = true
   // The cache is the host's own record of the conversation: it wins over the client's copy.
   if (message.type === 'session_resume' && held !== undefined && held.backend === backend) {
-    held.lastMessageIndex = message.message_index
-    return { session: held, resumed: true }
+    session = held
+  } else {
+    session = {
+      id: message.session_id,
+      backend,
+      conversation: [],
+      transcriptHead: transcriptGenesis,
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+      lastActivityMs: context.clock.now(),
+      // A new session_init keeps the old limiter, so starting over is no way around the limit.
+      promptLimiter:
+        held?.promptLimiter ??
+        new SlidingWindowLimiter({ limit: context.limits.promptsPerMinute, clock: context.clock }),
+      permissionUsage: held?.permissionUsage ?? new PermissionUsage(),
+      detach: undefined,
+    }
+    if (message.type === 'session_init') {
+      resumed = false
+    } else {
+      session.conversation = await rebuildConversation(backend, message)
+      session.transcriptHead = transcriptHeadOf(message)
+    }
   }
 
-  const session: Session = {
-    id: message.session_id,
-    backend,
-    conversation: [],
-    transcriptHead: transcriptGenesis,
-    lastMessageIndex: message.message_index,
-    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-    lastActivityMs: context.clock.now(),
-    // A new session_init keeps the old limiter, so starting over is no way around the limit.
-    promptLimiter:
-      held?.promptLimiter ??
-      new SlidingWindowLimiter({ limit: context.limits.promptsPerMinute, clock: context.clock }),
-    detach: undefined,
+  // Last, so that a start refused for another reason does not use up its message_index (the
+  // client may send it again); the replay check still comes before the caller detaches the
+  // socket that serves the session now.
+  context.sessions.assertRoomFor(session.id)
+  try {
+    context.replayGuard.check(message)
+  } catch (error) {
+    throw asRejection(message, error)
   }
-  if (message.type === 'session_init') return { session, resumed: false }
+  if (permission !== null) session.permissionUsage.record(permission)
+  return { session, resumed, claims, signingKey }
+}
 
-  session.conversation = await rebuildConversation(backend, message)
-  session.transcriptHead = transcriptHeadOf(message)
-  return { session, resumed: true }
+/** The token's claims and, with `signing: true`, the session key after checking the message's `sig`. */
+async function authenticate(
+  context: HostContext,
+  message: SessionInitMessage | SessionResumeMessage,
+): Promise<{ claims: SessionTokenClaims | undefined; signingKey: Hex | undefined }> {
+  if (context.insecureNoAuth) return { claims: undefined, signingKey: undefined }
+  let claims: SessionTokenClaims
+  try {
+    claims = await verifySessionToken(context, message.token, {
+      jobId: message.job_id,
+      chainId: message.chain_id,
+    })
+  } catch (error) {
+    throw asRejection(message, error)
+  }
+  if (message.signing !== true) return { claims, signingKey: undefined }
+  const signingKey = getSessionPublicKey(claims)
+  if (!(await verifyMessage(message, signingKey))) throw invalidSignature(message)
+  return { claims, signingKey }
 }
 
 async function rebuildConversation(backend: ModelBackend, message: SessionResumeMessage) {

@@ -1,18 +1,23 @@
+import { type SessionKey, signMessage, verifyMessage } from '@fabstir/auth'
 import {
   type ChatMessage,
+  type CheckpointMessage,
   type ClientMessage,
   type ClientMessageBase,
   type CompressionName,
   decodeHostMessage,
   encodeMessage,
+  type Hex,
   type HostMessage,
   type ResponseMessage,
   type SessionReadyMessage,
   type StreamChunkMessage,
+  type TokenExpiringMessage,
   type Usage,
 } from '@fabstir/protocol'
 import { ConnectionError } from '../errors/connection.js'
 import { HostError } from '../errors/host.js'
+import { SigningError } from '../errors/signing.js'
 import { StreamError } from '../errors/stream.js'
 import { deadlineSignal, sleep } from '../internal/abort.js'
 import { backoffDelayMs, type RetryOptions } from '../internal/backoff.js'
@@ -28,11 +33,36 @@ import { type WebSocketConstructor, type WebSocketLike, webSocketOpen } from './
  */
 export type SessionState = 'connecting' | 'open' | 'ready' | 'reconnecting' | 'closed'
 
-/** What `session_init` / `session_resume` carry besides the conversation. */
+/** What a session refreshes its token with: gets the current token, returns a new one. */
+export type RefreshTokenCallback = (token: string) => Promise<{ token: string; expiresAt: number }>
+
+/**
+ * What `session_init` / `session_resume` carry besides the conversation, and the session's
+ * authentication. `token` and `tokenExpiresAt` change when the token is refreshed.
+ */
 export type SessionParameters = {
   chainId: number
   model: string
   token: string
+  tokenExpiresAt: number | undefined
+  sessionKey: SessionKey | undefined
+  hostPublicKey: Hex | undefined
+  refreshToken: RefreshTokenCallback | undefined
+  allowUnsignedSession: boolean
+  /** Gets a token (and keys) for another host when the session moves there. */
+  authenticate:
+    | ((
+        hostUrl: string,
+        options: { signal: AbortSignal },
+      ) => Promise<
+        Partial<
+          Pick<
+            SessionParameters,
+            'token' | 'tokenExpiresAt' | 'sessionKey' | 'hostPublicKey' | 'refreshToken'
+          >
+        >
+      >)
+    | undefined
 }
 
 /** @internal Settings of a {@link SessionConnection}. */
@@ -43,6 +73,8 @@ export type SessionConnectionSettings = RetryOptions & {
   maxBufferedParts: number
   maxPipelinedPrompts: number
   shouldRetry: (error: unknown) => boolean
+  /** How long before the token's known expiry it is refreshed. */
+  tokenRefreshMarginMs: number
 }
 
 /** @internal What a {@link SessionConnection} reports to its manager. */
@@ -51,6 +83,12 @@ export type SessionConnectionEvents = {
   ready: (detail: { resumed: boolean; url: string }) => void
   reconnecting: (detail: { attempt: number; delayMs: number; error: unknown }) => void
   closed: (detail: { error: unknown }) => void
+  /** A `checkpoint` arrived (verified when the session verifies host signatures). */
+  checkpoint: (detail: { checkpoint: CheckpointMessage; verified: boolean }) => void
+  /** The token was refreshed. */
+  tokenRefreshed: (detail: { expiresAt: number }) => void
+  /** Refreshing the token failed; the session goes on. */
+  tokenRefreshFailed: (detail: { error: SigningError }) => void
   /** A prompt got its final response; `context` is the conversation the host answered it in. */
   answered: (detail: {
     context: readonly ChatMessage[]
@@ -97,6 +135,9 @@ type Outgoing = ClientMessage extends infer message
 
 type Waiter<value> = { resolve: (value: value) => void; reject: (error: unknown) => void }
 
+/** A signature-sized `sig`, to check a message's size before it is signed. */
+const placeholderSig = 'A'.repeat(86)
+
 /** Close codes this client uses (4000–4999 is for applications; browsers allow only those and 1000). */
 const closeCodes = { normal: 1000, protocolViolation: 4002, timeout: 4008 } as const
 
@@ -112,7 +153,11 @@ export class SessionConnection {
   readonly jobId: string
   /** The host first, then fallback hosts; reconnects move along it when one cannot be reached. */
   readonly #urls: readonly string[]
+  /** The same hosts' base URLs, as the caller gave them (for `authenticate`). */
+  readonly #hostUrls: readonly string[]
   #urlIndex = 0
+  /** The host the session's token was issued by. */
+  #authenticatedIndex = 0
   readonly #settings: SessionConnectionSettings
   readonly #webSocket: WebSocketConstructor
   readonly #now: () => number
@@ -134,10 +179,20 @@ export class SessionConnection {
   #timer: ReturnType<typeof setTimeout> | undefined
   #timedHead: { pending: Pending; seq: number } | undefined
   #fatalError: HostError | undefined
+  /** The host key `response`s and `checkpoint`s must be signed with, on this socket; none: unchecked. */
+  #verifyKey: Hex | undefined
+  /** Signed messages wait here in order while they are signed. */
+  #outbox: Promise<void> = Promise.resolve()
+  /** Host messages and the socket's close, handled one at a time and in order. */
+  readonly #inbox: (() => void | Promise<void>)[] = []
+  #draining = false
+  #refreshing: Promise<void> | undefined
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(init: {
     sessionId: string
     jobId: string
+    hostUrls: readonly string[]
     urls: readonly string[]
     history: readonly ChatMessage[]
     /** The last `message_index` sent in this session before this connection (0 for none). */
@@ -150,6 +205,7 @@ export class SessionConnection {
     this.sessionId = init.sessionId
     this.jobId = init.jobId
     this.#urls = init.urls
+    this.#hostUrls = init.hostUrls
     this.#history = [...init.history]
     this.#nextMessageIndex = init.lastMessageIndex + 1
     this.#settings = init.settings
@@ -198,6 +254,7 @@ export class SessionConnection {
     signal: AbortSignal,
   ): Promise<SessionReadyMessage> {
     this.#parameters = parameters
+    this.#authenticatedIndex = this.#urlIndex
     if (context !== undefined) this.#history = [...context]
     else this.#history = []
     const ready = await this.#establish(
@@ -207,6 +264,7 @@ export class SessionConnection {
     )
     this.#setState('ready')
     this.#events.ready({ resumed: context !== undefined, url: this.#hostUrl })
+    this.#scheduleRefresh()
     this.#pump()
     return ready as SessionReadyMessage
   }
@@ -321,12 +379,27 @@ export class SessionConnection {
       } catch (error) {
         if (signal.aborted) throw signal.reason
         this.#dropSocket(closeCodes.normal)
-        if (HostError.isInstance(error) && !error.isRetryable) throw error
+        if (isFinal(error)) throw error
         lastError = error
         // A reconnect that failed tries the next host: the session resumes there with its history.
         if (lostWith !== undefined) this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length
       }
     }
+  }
+
+  /** On a host other than the one that issued the token, gets that host's token and keys first. */
+  async #authenticateHere(parameters: SessionParameters, signal: AbortSignal): Promise<void> {
+    if (this.#urlIndex === this.#authenticatedIndex || parameters.authenticate === undefined) return
+    const hostUrl = this.#hostUrls[this.#urlIndex] as string
+    const auth = await parameters.authenticate(hostUrl, { signal })
+    this.#parameters = {
+      ...parameters,
+      ...auth,
+      hostPublicKey: auth.hostPublicKey?.toLowerCase() as Hex | undefined,
+      tokenExpiresAt: auth.tokenExpiresAt,
+      refreshToken: auth.refreshToken,
+    }
+    this.#authenticatedIndex = this.#urlIndex
   }
 
   /** The host the session is on (or being connected to), without credentials. */
@@ -392,8 +465,9 @@ export class SessionConnection {
   }
 
   async #handshakeOn(kind: 'init' | 'resume', signal: AbortSignal): Promise<SessionReadyMessage> {
+    if (this.#parameters === undefined) throw new TypeError('session parameters are missing')
+    await this.#authenticateHere(this.#parameters, signal)
     const parameters = this.#parameters
-    if (parameters === undefined) throw new TypeError('session parameters are missing')
     const deadline = deadlineSignal(signal, this.#settings.connectTimeoutMs)
     const ready = new Promise<SessionReadyMessage>((resolve, reject) => {
       this.#handshake = { resolve, reject }
@@ -417,6 +491,7 @@ export class SessionConnection {
         chain_id: parameters.chainId,
         model: parameters.model,
         compression: ['gzip', 'deflate-raw'],
+        ...(parameters.sessionKey === undefined ? {} : { signing: true }),
       }
       if (kind === 'init') this.#send({ type: 'session_init', ...start })
       else {
@@ -427,10 +502,7 @@ export class SessionConnection {
           last_message_index: this.#nextMessageIndex - 1,
         })
       }
-      const message = await ready
-      this.#compression = message.compression
-      this.#maxMessageBytes = message.limits.max_message_bytes
-      return message
+      return await ready
     } finally {
       deadline.signal.removeEventListener('abort', onAbort)
       deadline.dispose()
@@ -442,20 +514,23 @@ export class SessionConnection {
     this.#socket = socket
     this.#fatalError = undefined
     this.#compression = null
-    socket.onmessage = (event) => {
-      if (socket === this.#socket) this.#onMessage(event.data)
-    }
-    socket.onclose = (event) => {
-      if (socket !== this.#socket) return
-      this.#socket = undefined
-      this.#lost(
-        this.#fatalError ??
-          new ConnectionError('CONNECTION_LOST', 'The connection to the host closed', {
-            details: `closed with code ${event.code}`,
-            sessionId: this.sessionId,
-          }),
-      )
-    }
+    this.#verifyKey = undefined
+    // Both go through the inbox: a message that is still being verified is handled before the
+    // close that followed it.
+    socket.onmessage = (event) =>
+      this.#enqueue(() => (socket === this.#socket ? this.#onMessage(event.data) : undefined))
+    socket.onclose = (event) =>
+      this.#enqueue(() => {
+        if (socket !== this.#socket) return
+        this.#socket = undefined
+        this.#lost(
+          this.#fatalError ??
+            new ConnectionError('CONNECTION_LOST', 'The connection to the host closed', {
+              details: `closed with code ${event.code}`,
+              sessionId: this.sessionId,
+            }),
+        )
+      })
     socket.onerror = () => {}
   }
 
@@ -493,13 +568,12 @@ export class SessionConnection {
       await this.#establish('resume', this.#lifetime.signal, error)
     } catch (failure) {
       if (this.#state === 'closed') return
-      const final =
-        HostError.isInstance(failure) && !failure.isRetryable
-          ? failure
-          : new ConnectionError('CONNECTION_LOST', 'Lost the connection to the host', {
-              cause: failure,
-              sessionId: this.sessionId,
-            })
+      const final = isFinal(failure)
+        ? failure
+        : new ConnectionError('CONNECTION_LOST', 'Lost the connection to the host', {
+            cause: failure,
+            sessionId: this.sessionId,
+          })
       this.#shutdown(final, final)
       return
     }
@@ -525,6 +599,7 @@ export class SessionConnection {
     for (const pending of this.#pending) pending.controller.fail(failure)
     this.#pending = []
     this.#clearTimer()
+    clearTimeout(this.#refreshTimer)
     this.#dropSocket(closeCodes.normal)
     this.#lifetime.abort(failure)
     this.#setState('closed')
@@ -537,7 +612,13 @@ export class SessionConnection {
 
   // --- sending ----------------------------------------------------------------------------
 
-  #send(body: Outgoing): ClientMessage {
+  /**
+   * Sends a client message with the next `message_index`. Without a session key it is sent at
+   * once. With one it is signed first; signed messages leave in order, and one whose socket is
+   * gone by then is dropped (a reconnect re-sends what matters). Either way a message too large
+   * to send, or a socket that is not open, throws here and uses no index.
+   */
+  #send(body: Outgoing): void {
     const socket = this.#socket
     if (socket === undefined || socket.readyState !== webSocketOpen) {
       throw new ConnectionError('CONNECTION_LOST', 'The connection to the host is not open', {
@@ -550,13 +631,29 @@ export class SessionConnection {
       message_index: this.#nextMessageIndex,
       ts: this.#now(),
     } as ClientMessage
-    const frame = encodeMessage(message, {
+    const options = {
       compression: this.#compression,
       ...(this.#maxMessageBytes === undefined ? {} : { maxMessageBytes: this.#maxMessageBytes }),
-    })
-    socket.send(frame)
+    }
+    const sessionKey = this.#parameters?.sessionKey
+    if (sessionKey === undefined) {
+      socket.send(encodeMessage(message, options))
+      this.#nextMessageIndex++
+      return
+    }
+    encodeMessage({ ...message, sig: placeholderSig }, { ...options, compression: null })
     this.#nextMessageIndex++
-    return message
+    this.#outbox = this.#outbox
+      .then(async () => {
+        const signed = await signMessage(message, sessionKey)
+        if (socket === this.#socket && socket.readyState === webSocketOpen) {
+          socket.send(encodeMessage(signed as ClientMessage, options))
+        }
+      })
+      .catch((error: unknown) => {
+        // Signing failed (a destroyed key, say): nothing more can be sent on this socket.
+        if (socket === this.#socket) this.#violation(error, undefined, closeCodes.normal)
+      })
   }
 
   /** Sends queued prompts while the session is ready and the pipeline has room. */
@@ -629,7 +726,32 @@ export class SessionConnection {
 
   // --- receiving --------------------------------------------------------------------------
 
-  #onMessage(data: unknown): void {
+  /** Queues a host message or close; handles it now when nothing is waiting for verification. */
+  #enqueue(task: () => void | Promise<void>): void {
+    this.#inbox.push(task)
+    if (!this.#draining) void this.#drain()
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true
+    try {
+      for (let task = this.#inbox.shift(); task !== undefined; task = this.#inbox.shift()) {
+        try {
+          const result = task()
+          if (result !== undefined) await result
+        } catch (error) {
+          // A bug in a handler surfaces as an uncaught error, as it would from the socket's own.
+          queueMicrotask(() => {
+            throw error
+          })
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  #onMessage(data: unknown): void | Promise<void> {
     let message: HostMessage
     try {
       message = decodeHostMessage(data as string | ArrayBuffer, {
@@ -646,13 +768,27 @@ export class SessionConnection {
     }
     switch (message.type) {
       case 'session_ready':
-        this.#handshake?.resolve(message)
+        this.#onReady(message)
         return
       case 'stream_chunk':
         this.#onChunk(message)
         return
       case 'response':
-        this.#onResponse(message)
+        if (this.#verifyKey === undefined) {
+          this.#onResponse(message)
+          return
+        }
+        return this.#verified(message, this.#verifyKey, () => this.#onResponse(message))
+      case 'checkpoint':
+        if (this.#verifyKey === undefined) {
+          this.#events.checkpoint({ checkpoint: message, verified: false })
+          return
+        }
+        return this.#verified(message, this.#verifyKey, () =>
+          this.#events.checkpoint({ checkpoint: message, verified: true }),
+        )
+      case 'token_expiring':
+        this.#onTokenExpiring(message)
         return
       case 'error':
         this.#onError(HostError.fromMessage(message))
@@ -661,9 +797,142 @@ export class SessionConnection {
         this.#ending?.resolve(message.usage)
         return
       default:
-        // checkpoint, token_expiring, pong: nothing to do here yet.
+        // pong: nothing to do.
         return
     }
+  }
+
+  /**
+   * `session_ready` of the handshake in progress: checks the host key against the pinned one and
+   * that signing is on when the client asked for it, then settles what this socket verifies.
+   */
+  #onReady(message: SessionReadyMessage): void {
+    const handshake = this.#handshake
+    const parameters = this.#parameters
+    if (handshake === undefined || parameters === undefined) return
+    const hostKey = message.host_public_key.toLowerCase() as Hex
+    const pinned = parameters.hostPublicKey
+    if (pinned !== undefined && hostKey !== pinned) {
+      handshake.reject(
+        new SigningError('HOST_KEY_MISMATCH', 'The host is not the one whose key was pinned', {
+          details: `session_ready.host_public_key is ${hostKey}, the pinned key is ${pinned}`,
+          sessionId: this.sessionId,
+        }),
+      )
+      return
+    }
+    if (
+      parameters.sessionKey !== undefined &&
+      !message.signing &&
+      !parameters.allowUnsignedSession
+    ) {
+      handshake.reject(
+        new SigningError('SIGNING_REFUSED', 'The host does not sign this session', {
+          details: 'session_ready.signing is false; set allowUnsignedSession to accept that',
+          sessionId: this.sessionId,
+        }),
+      )
+      return
+    }
+    // A signed session, or a pinned key, means every response and checkpoint is verified.
+    this.#verifyKey = message.signing || pinned !== undefined ? hostKey : undefined
+    this.#compression = message.compression
+    this.#maxMessageBytes = message.limits.max_message_bytes
+    handshake.resolve(message)
+  }
+
+  /**
+   * Runs `accept` when the host's signature on `message` is valid. Otherwise the prompt it
+   * answers fails with `INVALID_SIGNATURE`, its text is not recorded, and the connection is
+   * treated as broken (the session resumes with the conversation the client holds).
+   */
+  async #verified(
+    message: ResponseMessage | CheckpointMessage,
+    hostKey: Hex,
+    accept: () => void,
+  ): Promise<void> {
+    const socket = this.#socket
+    const valid = await verifyMessage(message, hostKey)
+    if (socket !== this.#socket || this.#state === 'closed') return
+    if (valid) {
+      accept()
+      return
+    }
+    const pending = message.type === 'response' ? this.#find(message.request_id) : undefined
+    if (message.type === 'response' && pending === undefined) return
+    const error = new SigningError(
+      'INVALID_SIGNATURE',
+      `The host's ${message.type} is not signed by its key`,
+      {
+        details: message.sig === undefined ? 'sig is missing' : 'sig does not verify',
+        sessionId: this.sessionId,
+        isRetryable: true,
+        ...(pending === undefined ? {} : { requestId: pending.requestId }),
+      },
+    )
+    this.#violation(error, pending, closeCodes.protocolViolation)
+  }
+
+  // --- token refresh ----------------------------------------------------------------------
+
+  /** The host warns that the token it holds expires soon: refresh, unless that was done already. */
+  #onTokenExpiring(message: TokenExpiringMessage): void {
+    const expiresAt = this.#parameters?.tokenExpiresAt
+    if (expiresAt !== undefined && expiresAt > message.expires_at) return
+    void this.#refresh()
+  }
+
+  /** Refreshes the token a little before its known expiry. */
+  #scheduleRefresh(): void {
+    clearTimeout(this.#refreshTimer)
+    this.#refreshTimer = undefined
+    const parameters = this.#parameters
+    if (parameters?.refreshToken === undefined || parameters.tokenExpiresAt === undefined) return
+    const delayMs = Math.min(
+      2 ** 31 - 1,
+      Math.max(0, parameters.tokenExpiresAt - this.#settings.tokenRefreshMarginMs - this.#now()),
+    )
+    this.#refreshTimer = setTimeout(() => void this.#refresh(), delayMs)
+    ;(this.#refreshTimer as { unref?: () => void }).unref?.()
+  }
+
+  /**
+   * Calls `refreshToken` (once at a time) and keeps the new token for later `session_resume`s.
+   * The socket and any stream in progress are left alone; a failure is reported, not thrown.
+   */
+  #refresh(): Promise<void> {
+    const parameters = this.#parameters
+    const refresh = parameters?.refreshToken
+    if (parameters === undefined || refresh === undefined) return Promise.resolve()
+    this.#refreshing ??= (async () => {
+      try {
+        const result = await refresh(parameters.token)
+        if (
+          typeof result?.token !== 'string' ||
+          result.token.length === 0 ||
+          !Number.isFinite(result.expiresAt)
+        ) {
+          throw new TypeError('refreshToken must resolve to { token, expiresAt }')
+        }
+        if (this.#state === 'closed') return
+        parameters.token = result.token
+        parameters.tokenExpiresAt = result.expiresAt
+        this.#events.tokenRefreshed({ expiresAt: result.expiresAt })
+        this.#scheduleRefresh()
+      } catch (error) {
+        if (this.#state === 'closed') return
+        this.#events.tokenRefreshFailed({
+          error: new SigningError('TOKEN_REFRESH_FAILED', 'Refreshing the session token failed', {
+            cause: error,
+            sessionId: this.sessionId,
+            isRetryable: (error as { isRetryable?: unknown } | null)?.isRetryable === true,
+          }),
+        })
+      } finally {
+        this.#refreshing = undefined
+      }
+    })()
+    return this.#refreshing
   }
 
   #head(): Pending | undefined {
@@ -832,6 +1101,11 @@ export class SessionConnection {
     this.#timer = undefined
     this.#timedHead = undefined
   }
+}
+
+/** An error after which the session does not try again: the host refused, or the host is not the pinned one. */
+function isFinal(error: unknown): boolean {
+  return (HostError.isInstance(error) || SigningError.isInstance(error)) && !error.isRetryable
 }
 
 function retryAfterOf(error: unknown): number | undefined {

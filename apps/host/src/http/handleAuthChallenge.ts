@@ -1,0 +1,34 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type Address, decodeHttpBody } from '@fabstir/protocol'
+import { requireJobVerifier } from '../auth/checkJob.js'
+import type { HostContext } from '../internal/HostContext.js'
+import { checkChain } from './checkChain.js'
+import { readBody } from './readBody.js'
+import { sendJson } from './respond.js'
+
+/**
+ * @internal `POST /v1/auth/challenge {job_id, chain_id, address}` → `{nonce, message, expires_at}`:
+ * the text the wallet signs (`createChallengeMessage`), with a random single-use nonce bound to
+ * the address, job and chain, valid for `challengeTtlMs`.
+ *
+ * @throws {ProtocolError} `UNAVAILABLE` without a `JobVerifier` (no token could follow);
+ *   `BAD_MESSAGE` for the body or a chain the host does not serve; `MESSAGE_TOO_LARGE`.
+ */
+export async function handleAuthChallenge(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  requireJobVerifier(context)
+  const { maxMessageBytes } = context.limits
+  const body = decodeHttpBody('authChallengeRequest', await readBody(request, maxMessageBytes), {
+    maxMessageBytes,
+  })
+  checkChain(context, body.chain_id)
+  const challenge = context.challenges.create({
+    address: body.address.toLowerCase() as Address,
+    jobId: body.job_id,
+    chainId: body.chain_id,
+  })
+  sendJson(response, 200, challenge)
+}
