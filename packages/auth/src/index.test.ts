@@ -7,6 +7,7 @@ test('public surface', () => {
     [
       "AuthError",
       "AuthRequestError",
+      "IndexedDBKeyStore",
       "KeyStoreError",
       "MemoryKeyStore",
       "PermissionUsage",

@@ -62,6 +62,10 @@ export {
   type VerifyTokenOptions,
   verifyToken,
 } from './jwt/verifyToken.js'
+export {
+  IndexedDBKeyStore,
+  type IndexedDBKeyStoreOptions,
+} from './keystore/IndexedDBKeyStore.js'
 export { type KeyStore, type KeyStoreCallOptions, maxStoredKeyBytes } from './keystore/KeyStore.js'
 export { MemoryKeyStore } from './keystore/MemoryKeyStore.js'
 export { PermissionUsage, type PermissionUsageSnapshot } from './permissions/PermissionUsage.js'
