@@ -6,7 +6,6 @@ import {
   ConnectionError,
   HostError,
   InferenceManager,
-  type InferenceManagerEvents,
   type InferenceManagerInit,
   type PromptStream,
   type PromptStreamPart,
@@ -14,6 +13,7 @@ import {
   StreamError,
 } from '../src/index.js'
 import { webSocket } from '../src/node.js'
+import { createManager, deferred, nextEvent } from './managerHelpers.js'
 import {
   type ScriptedConnection,
   type ScriptedHost,
@@ -27,16 +27,6 @@ import {
 const sessionId = '7'
 const sessionOptions = { chainId: 84532, model: 'repo/model.gguf' }
 
-function createManager(overrides: InferenceManagerInit = {}): InferenceManager {
-  return new InferenceManager({
-    webSocket,
-    connectTimeoutMs: 5_000,
-    retryDelayMs: 5,
-    maxRetryDelayMs: 20,
-    ...overrides,
-  })
-}
-
 async function connect(
   host: ScriptedHost,
   overrides: InferenceManagerInit = {},
@@ -48,24 +38,9 @@ async function connect(
   return manager
 }
 
-function nextEvent<type extends keyof InferenceManagerEvents & string>(
-  manager: InferenceManager,
-  type: type,
-): Promise<InferenceManagerEvents[type]> {
-  return new Promise((resolve) => manager.addEventListener(type, resolve, { once: true }))
-}
-
 /** The WebSocket session URL of a scripted host. */
 function wsBase(host: ScriptedHost): string {
   return `${host.url.replace(/^http/, 'ws')}/v1/session`
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = () => {}
-  const promise = new Promise<void>((done) => {
-    resolve = done
-  })
-  return { promise, resolve }
 }
 
 async function collect(stream: PromptStream): Promise<PromptStreamPart[]> {

@@ -1,14 +1,8 @@
 import { generateSessionKey, type SessionKey, signMessage, verifyMessage } from '@fabstir/auth'
 import type { CheckpointMessage, PromptMessage } from '@fabstir/protocol'
 import { describe, expect, test, vi } from 'vitest'
-import {
-  InferenceManager,
-  type InferenceManagerEvents,
-  type InferenceManagerInit,
-  type SessionAuthOptions,
-  SigningError,
-} from '../src/index.js'
-import { webSocket } from '../src/node.js'
+import { type InferenceManagerEvents, type SessionAuthOptions, SigningError } from '../src/index.js'
+import { createManager, deferred, nextEvent } from './managerHelpers.js'
 import {
   type ScriptedConnection,
   sendChunks,
@@ -20,31 +14,6 @@ import {
 
 const sessionId = '9'
 const sessionOptions = { chainId: 84532, model: 'repo/model.gguf' }
-
-function createManager(overrides: InferenceManagerInit = {}): InferenceManager {
-  return new InferenceManager({
-    webSocket,
-    connectTimeoutMs: 5_000,
-    retryDelayMs: 5,
-    maxRetryDelayMs: 20,
-    ...overrides,
-  })
-}
-
-function nextEvent<type extends keyof InferenceManagerEvents & string>(
-  manager: InferenceManager,
-  type: type,
-): Promise<InferenceManagerEvents[type]> {
-  return new Promise((resolve) => manager.addEventListener(type, resolve, { once: true }))
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = () => {}
-  const promise = new Promise<void>((done) => {
-    resolve = done
-  })
-  return { promise, resolve }
-}
 
 /** Keys of a signed session: the host's identity key and the client's session key. */
 async function keys(): Promise<{ hostKey: SessionKey; sessionKey: SessionKey }> {

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type Address, decodeHttpBody } from '@fabstir/protocol'
+import type { Address } from '@fabstir/protocol'
 import { requireJobVerifier } from '../auth/checkJob.js'
 import type { HostContext } from '../internal/HostContext.js'
 import { checkChain } from './checkChain.js'
-import { readBody } from './readBody.js'
+import { readJsonBody } from './readBody.js'
 import { sendJson } from './respond.js'
 
 /**
@@ -20,10 +20,7 @@ export async function handleAuthChallenge(
   response: ServerResponse,
 ): Promise<void> {
   requireJobVerifier(context)
-  const { maxMessageBytes } = context.limits
-  const body = decodeHttpBody('authChallengeRequest', await readBody(request, maxMessageBytes), {
-    maxMessageBytes,
-  })
+  const body = await readJsonBody(context, request, 'authChallengeRequest')
   checkChain(context, body.chain_id)
   const challenge = context.challenges.create({
     address: body.address.toLowerCase() as Address,

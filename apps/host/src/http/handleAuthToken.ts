@@ -3,14 +3,13 @@ import { AuthError, recoverChallengeSigner } from '@fabstir/auth'
 import {
   type Address,
   type AuthTokenResponse,
-  decodeHttpBody,
   type Permission,
   ProtocolError,
 } from '@fabstir/protocol'
 import { checkJob, requireJobVerifier } from '../auth/checkJob.js'
 import type { HostContext } from '../internal/HostContext.js'
 import { checkChain } from './checkChain.js'
-import { readBody } from './readBody.js'
+import { readJsonBody } from './readBody.js'
 import { requestSignal } from './requestSignal.js'
 import { sendJson } from './respond.js'
 
@@ -35,10 +34,7 @@ export async function handleAuthToken(
   response: ServerResponse,
 ): Promise<void> {
   requireJobVerifier(context)
-  const { maxMessageBytes } = context.limits
-  const body = decodeHttpBody('authTokenRequest', await readBody(request, maxMessageBytes), {
-    maxMessageBytes,
-  })
+  const body = await readJsonBody(context, request, 'authTokenRequest')
   checkChain(context, body.chain_id)
   const permissions = body.permissions ?? defaultPermissions
   if (permissions.includes('admin')) {

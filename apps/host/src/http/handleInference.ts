@@ -1,17 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { requirePermission } from '@fabstir/auth'
-import {
-  decodeHttpBody,
-  type InferenceEvent,
-  type InferenceResponse,
-  ProtocolError,
-} from '@fabstir/protocol'
+import { type InferenceEvent, type InferenceResponse, ProtocolError } from '@fabstir/protocol'
 import { verifySessionToken } from '../auth/verifySessionToken.js'
 import { generateReply } from '../generateReply.js'
 import type { HostContext } from '../internal/HostContext.js'
 import { countMessages, preparePrompt } from '../preparePrompt.js'
 import { readBearerToken } from './readBearerToken.js'
-import { readBody } from './readBody.js'
+import { readJsonBody } from './readBody.js'
 import { requestSignal } from './requestSignal.js'
 import { sendJson } from './respond.js'
 
@@ -48,10 +43,7 @@ export async function handleInference(
       retryAfterMs: waitMs,
     })
   }
-  const body = await readBody(request, context.limits.maxMessageBytes)
-  const inference = decodeHttpBody('inferenceRequest', body, {
-    maxMessageBytes: context.limits.maxMessageBytes,
-  })
+  const inference = await readJsonBody(context, request, 'inferenceRequest')
   const backend = context.backends.get(inference.model)
   if (backend === undefined) {
     throw new ProtocolError('MODEL_UNAVAILABLE', 'This host does not serve that model')

@@ -1,5 +1,25 @@
 import type { IncomingMessage } from 'node:http'
-import { ProtocolError } from '@fabstir/protocol'
+import {
+  decodeHttpBody,
+  type HttpBodies,
+  type HttpBodyName,
+  ProtocolError,
+} from '@fabstir/protocol'
+import type { HostContext } from '../internal/HostContext.js'
+
+/**
+ * @internal Reads a request body within the host's message limit and validates it as `name`.
+ *
+ * @throws {ProtocolError} `MESSAGE_TOO_LARGE`, or `BAD_MESSAGE` for a body that is not a `name`.
+ */
+export async function readJsonBody<name extends HttpBodyName>(
+  context: HostContext,
+  request: IncomingMessage,
+  name: name,
+): Promise<HttpBodies[name]> {
+  const { maxMessageBytes } = context.limits
+  return decodeHttpBody(name, await readBody(request, maxMessageBytes), { maxMessageBytes })
+}
 
 /**
  * @internal Reads a request body of at most `maxBytes`, refusing a larger one as soon as its
