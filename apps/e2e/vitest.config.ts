@@ -3,6 +3,6 @@ import shared from '../../vitest.shared.ts'
 
 export default mergeConfig(
   shared,
-  // demo.ts prints what runFailover returns; CI runs it as `pnpm demo`.
-  defineProject({ test: { name: 'e2e', coverage: { exclude: ['src/demo.ts'] } } }),
+  // The demo scripts print what runFailover and runPaidSession return; CI runs them as `pnpm demo`.
+  defineProject({ test: { name: 'e2e', coverage: { exclude: ['src/demo*.ts'] } } }),
 )

@@ -1,5 +1,6 @@
 import { webSocket } from '@fabstir/sdk/node'
 import { privateKeyToAccount } from 'viem/accounts'
+import { demoPaidSession } from './demoPaidSession.js'
 import { hostCommand } from './hostCommand.js'
 import { runFailover } from './runFailover.js'
 import { spawnHost } from './spawnHost.js'
@@ -62,3 +63,6 @@ console.log(
 )
 const intact = report.turns.every((turn) => turn.delivered === turn.content)
 if (!intact) process.exitCode = 1
+
+console.log('\n--- a paid session on a local chain ---\n')
+if (!(await demoPaidSession(model))) process.exitCode = 1

@@ -21,6 +21,8 @@ export type SpawnHostOptions = {
   args: readonly string[]
   /** Gives up when the host has not printed its URL by then. @default 30_000 */
   timeoutMs?: number
+  /** Extra environment variables (the operator key of a host on chain). */
+  env?: Record<string, string>
 }
 
 /**
@@ -32,10 +34,12 @@ export async function spawnHost({
   command: [program, ...programArgs],
   args,
   timeoutMs = 30_000,
+  env = {},
 }: SpawnHostOptions): Promise<SpawnedHost> {
   if (program === undefined) throw new TypeError('command must name a program')
   const child = spawn(program, [...programArgs, ...args, '--port', '0', '--host', '127.0.0.1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   })
   const stderr: string[] = []
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))

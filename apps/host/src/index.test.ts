@@ -5,6 +5,7 @@ test('the public surface', () => {
   expect(Object.keys(host).sort()).toMatchInlineSnapshot(`
     [
       "BackendError",
+      "createChainJobVerifier",
       "createDevelopmentJobVerifier",
       "createEmbeddedBackend",
       "createHostIdentity",
@@ -12,6 +13,7 @@ test('the public surface', () => {
       "developmentHostAddress",
       "developmentJobVerifierWarning",
       "modelId",
+      "registerHost",
       "silentLogger",
       "startHost",
       "systemClock",

@@ -11,6 +11,18 @@ export {
 } from './backends/embedded.js'
 export type { GenerateOptions, ModelBackend } from './backends/ModelBackend.js'
 export { createOpenAICompatibleBackend } from './backends/openAICompatible.js'
+export {
+  type CreateChainJobVerifierOptions,
+  createChainJobVerifier,
+  type VerifiableJob,
+} from './chain/createChainJobVerifier.js'
+export type { HostChainOptions } from './chain/HostChainOptions.js'
+export {
+  type RegisteredModel,
+  type RegisterHostOptions,
+  type RegisterHostReturnType,
+  registerHost,
+} from './chain/registerHost.js'
 export { type Clock, systemClock } from './clock.js'
 export { createHostIdentity, type HostIdentity } from './hostIdentity.js'
 export { type Logger, silentLogger } from './logger.js'

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
+import { NATIVE_TOKEN } from '@fabstir/contracts'
 import { createDevelopmentJobVerifier } from './auth/createDevelopmentJobVerifier.js'
 import { createEmbeddedBackend } from './backends/embedded.js'
 // The `fabstir-host` command: serves one model with the embedded n-gram model or an
 // OpenAI-compatible server behind it. Run `node apps/host/dist/main.js --help`.
 import type { ModelBackend } from './backends/ModelBackend.js'
 import { createOpenAICompatibleBackend } from './backends/openAICompatible.js'
+import { registerHost } from './chain/registerHost.js'
+import { connectChainFromArgs } from './cli/connectChainFromArgs.js'
 import { createStderrLogger } from './cli/createStderrLogger.js'
 import { hostUsage, parseHostArgs } from './cli/parseHostArgs.js'
+import { modelId } from './modelId.js'
 import { startHost } from './startHost.js'
 
 async function main(): Promise<void> {
@@ -27,11 +31,15 @@ async function main(): Promise<void> {
   const logger = createStderrLogger()
   if (args.insecureNoAuth) {
     logger.warn('serving WITHOUT authentication (--insecure-no-auth): keep this host off networks')
-  } else if (!args.devAcceptAnyJob) {
+  } else if (!args.devAcceptAnyJob && args.rpcUrl === undefined) {
     logger.warn(
-      'no job verifier: /v1/auth/token answers UNAVAILABLE until the on-chain verifier exists; use --dev-accept-any-job for development',
+      'no job verifier: /v1/auth/token answers UNAVAILABLE; pass --rpc-url to serve jobs on chain, or --dev-accept-any-job for development',
     )
   }
+  const chain =
+    args.rpcUrl === undefined
+      ? undefined
+      : await connectChainFromArgs(args.rpcUrl, args.contractsFile)
   // The development verifier's own warning is logged by startHost, on stderr.
   const jobVerifier = args.devAcceptAnyJob ? createDevelopmentJobVerifier() : undefined
   const backend: ModelBackend =
@@ -45,8 +53,35 @@ async function main(): Promise<void> {
     insecureNoAuth: args.insecureNoAuth,
     jobVerifier,
     ...(args.hostAddress === undefined ? {} : { hostAddress: args.hostAddress }),
+    ...(chain === undefined ? {} : { chain }),
     logger,
   })
+  if (chain !== undefined) {
+    const { registered, transactions } = await registerHost({
+      ...chain,
+      metadata: { ed25519PublicKey: host.publicKey, name: 'fabstir-host' },
+      apiUrl: args.apiUrl ?? host.url,
+      models: [
+        {
+          id: modelId(args.model),
+          prices: [
+            { token: NATIVE_TOKEN, price: args.priceNative },
+            ...(args.priceUsdc === undefined
+              ? []
+              : [{ token: chain.addresses.usdcToken, price: args.priceUsdc }]),
+          ],
+        },
+      ],
+    }).catch(async (error: unknown) => {
+      await host.close()
+      throw error
+    })
+    logger.info(registered ? 'registered on chain' : 'registration up to date', {
+      address: chain.walletClient.account.address,
+      transactions: transactions.length,
+    })
+  }
+  // Printed once the host can be found and paid: scripts wait for this line.
   process.stdout.write(`${host.url}\n`)
 
   const shutdown = async (signal: string) => {

@@ -9,6 +9,8 @@ import { ChallengeStore } from './auth/ChallengeStore.js'
 import { developmentHostAddress } from './auth/developmentHostAddress.js'
 import type { JobVerifier } from './auth/JobVerifier.js'
 import type { ModelBackend } from './backends/ModelBackend.js'
+import { connectHostChain } from './chain/connectHostChain.js'
+import type { HostChainOptions } from './chain/HostChainOptions.js'
 import { type Clock, systemClock } from './clock.js'
 import { createHostIdentity } from './hostIdentity.js'
 import { handleHttpRequest } from './http/handleHttpRequest.js'
@@ -39,6 +41,15 @@ export type StartHostOptions = {
    * @default none
    */
   jobVerifier?: JobVerifier | undefined
+  /**
+   * Serve real jobs on chain: the wallet's address becomes `hostAddress`, the client's chain
+   * `chainId`; tokens are issued only for active jobs of this host whose depositor signed the
+   * challenge (unless `jobVerifier` is given); every `proofInterval` tokens and at session end
+   * the host submits a proof of work (the transcript head) and sends the client a signed
+   * `checkpoint`; after the dispute window it completes the job.
+   * @default none: no chain, jobs are whatever the `jobVerifier` accepts
+   */
+  chain?: HostChainOptions
   /** Lifetime of the session tokens the host issues, in seconds, 1 to 900. @default 900 */
   tokenTtlSeconds?: number
   /** How long a challenge of `/v1/auth/challenge` may be answered. @default 300_000 (5 min) */
@@ -127,13 +138,14 @@ export type StartHostReturnType = {
 export async function startHost({
   backends,
   insecureNoAuth = false,
-  jobVerifier,
+  jobVerifier: givenJobVerifier,
+  chain,
   tokenTtlSeconds = maxSessionTokenTtlSeconds,
   challengeTtlMs = 5 * 60_000,
   maxChallenges = 10_000,
   port = 0,
   host = '127.0.0.1',
-  chainId,
+  chainId: givenChainId,
   hostAddress: givenHostAddress,
   prices = [],
   identityKey,
@@ -166,8 +178,34 @@ export async function startHost({
   if (givenHostAddress !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(givenHostAddress)) {
     throw new TypeError('hostAddress must be an address: 0x and 40 hex digits')
   }
-  const hostAddress = (givenHostAddress?.toLowerCase() ??
+  const onChain =
+    chain === undefined
+      ? undefined
+      : connectHostChain(chain, logger, (checkpoint) => {
+          const session = sessions.get(checkpoint.session_id)
+          if (session?.notify === undefined) return
+          identity.sign(checkpoint).then(session.notify, (error: unknown) => {
+            logger.error('cannot sign a checkpoint', { error: String(error) })
+          })
+        })
+  if (onChain !== undefined && givenChainId !== undefined && givenChainId !== onChain.chainId) {
+    throw new TypeError(
+      `chainId ${givenChainId} differs from the chain client's ${onChain.chainId}`,
+    )
+  }
+  if (
+    onChain !== undefined &&
+    givenHostAddress !== undefined &&
+    givenHostAddress.toLowerCase() !== onChain.hostAddress
+  ) {
+    throw new TypeError('hostAddress differs from the chain wallet address')
+  }
+  const chainId = onChain?.chainId ?? givenChainId
+  const hostAddress = (onChain?.hostAddress ??
+    givenHostAddress?.toLowerCase() ??
     developmentHostAddress(identity.publicKeyHex)) as Address
+  const jobVerifier = givenJobVerifier ?? onChain?.jobVerifier
+  const proofs = onChain?.proofs
   const closing = new AbortController()
   // One guard for every session; a session the host forgets is forgotten by the guard too. Twice
   // the sessions, so refused session starts (which use up their index) cannot push live ones out.
@@ -182,6 +220,7 @@ export async function startHost({
     clock,
     onEvict: (session, reason) => {
       replayGuard.delete(session.id)
+      proofs?.endSession(session.id)
       logger.debug('session evicted', { sessionId: session.id, reason })
     },
   })
@@ -195,6 +234,7 @@ export async function startHost({
     prices,
     identity,
     jobVerifier,
+    proofs,
     challenges: new ChallengeStore({
       hostAddress,
       ttlMs: positive('challengeTtlMs', challengeTtlMs),
@@ -266,6 +306,7 @@ export async function startHost({
       webSockets.close()
       server.closeAllConnections()
       await serverClosed
+      await proofs?.close()
       logger.info('host closed', { url })
     })()
     return closed

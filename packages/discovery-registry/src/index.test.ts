@@ -2,5 +2,12 @@ import { expect, test } from 'vitest'
 import * as discoveryRegistry from './index.js'
 
 test('public surface', () => {
-  expect(Object.keys(discoveryRegistry)).toEqual([])
+  expect(Object.keys(discoveryRegistry).sort()).toEqual([
+    'ContractError',
+    'NodeRegistryClient',
+    'getCapabilities',
+    'maxNodeMetadataBytes',
+    'parseNodeMetadata',
+    'toContractError',
+  ])
 })

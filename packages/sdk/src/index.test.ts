@@ -1,4 +1,7 @@
 import * as auth from '@fabstir/auth'
+import * as billing from '@fabstir/billing'
+import * as contracts from '@fabstir/contracts'
+import * as discoveryRegistry from '@fabstir/discovery-registry'
 import * as inference from '@fabstir/inference'
 import * as protocol from '@fabstir/protocol'
 import { expect, test } from 'vitest'
@@ -7,6 +10,9 @@ import * as sdk from './index.js'
 test('public surface: FabstirSDK and every package it re-exports', () => {
   const reExported = new Set([
     ...Object.keys(auth),
+    ...Object.keys(billing),
+    ...Object.keys(contracts),
+    ...Object.keys(discoveryRegistry),
     ...Object.keys(inference),
     ...Object.keys(protocol),
   ])

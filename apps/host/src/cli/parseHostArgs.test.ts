@@ -12,8 +12,45 @@ describe('parseHostArgs', () => {
       hostAddress: undefined,
       openaiUrl: undefined,
       tokenDelayMs: 0,
+      rpcUrl: undefined,
+      contractsFile: undefined,
+      apiUrl: undefined,
+      priceNative: 2000n,
+      priceUsdc: undefined,
       help: false,
     })
+  })
+
+  test('chain options', () => {
+    expect(
+      parseHostArgs([
+        '--model',
+        'a/b',
+        '--rpc-url',
+        'http://127.0.0.1:8545',
+        '--contracts',
+        'devnet.json',
+        '--api-url',
+        'http://127.0.0.1:8080',
+        '--price-native',
+        '3000',
+        '--price-usdc',
+        '5',
+      ]),
+    ).toMatchObject({
+      rpcUrl: 'http://127.0.0.1:8545',
+      contractsFile: 'devnet.json',
+      apiUrl: 'http://127.0.0.1:8080',
+      priceNative: 3000n,
+      priceUsdc: 5n,
+    })
+    const chain = ['--model', 'a', '--rpc-url', 'http://127.0.0.1:8545']
+    expect(() => parseHostArgs([...chain, '--dev-accept-any-job'])).toThrow('--rpc-url')
+    expect(() => parseHostArgs([...chain, '--insecure-no-auth'])).toThrow('--rpc-url')
+    expect(() => parseHostArgs([...chain, '--price-native', '0'])).toThrow('--price-native')
+    expect(() => parseHostArgs([...chain, '--price-usdc', '1.5'])).toThrow('--price-usdc')
+    expect(() => parseHostArgs(['--model', 'a', '--rpc-url', 'nope'])).toThrow('--rpc-url')
+    expect(() => parseHostArgs(['--model', 'a', '--api-url', 'nope'])).toThrow('--api-url')
   })
 
   test('every option', () => {
@@ -42,6 +79,11 @@ describe('parseHostArgs', () => {
       hostAddress: `0x${'Ab'.repeat(20)}`,
       openaiUrl: 'http://127.0.0.1:9000',
       tokenDelayMs: 25,
+      rpcUrl: undefined,
+      contractsFile: undefined,
+      apiUrl: undefined,
+      priceNative: 2000n,
+      priceUsdc: undefined,
       help: false,
     })
   })

@@ -15,6 +15,16 @@ export type HostArgs = {
   openaiUrl: string | undefined
   /** Pause after each token of the embedded model, in milliseconds. */
   tokenDelayMs: number
+  /** JSON-RPC URL of the chain whose jobs the host serves (the key comes from the environment). */
+  rpcUrl: string | undefined
+  /** A JSON file with the contract addresses (a devnet description or a flat address map). */
+  contractsFile: string | undefined
+  /** The URL registered on chain; default the URL listened on. */
+  apiUrl: string | undefined
+  /** Price per 1000 tokens in wei, registered for the model. */
+  priceNative: bigint
+  /** Price per 1000 tokens in USDC base units, registered for the model when given. */
+  priceUsdc: bigint | undefined
   help: boolean
 }
 
@@ -22,13 +32,23 @@ export type HostArgs = {
 export const hostUsage = `Usage: fabstir-host --model <name> [--port 8080] [--host 127.0.0.1]
                     [--dev-accept-any-job | --insecure-no-auth] [--host-address <0x…>]
                     [--openai-url <url>] [--token-delay-ms <n>]
+                    [--rpc-url <url> [--contracts <file>] [--api-url <url>]
+                     [--price-native <n>] [--price-usdc <n>]]
 
   --model <name>       model to serve, as "repo/file"; its id is keccak256 of the name
   --port <n>           TCP port (0 picks a free one)              default 8080
   --host <address>     interface to listen on                     default 127.0.0.1
+  --rpc-url <url>      serve real jobs of this chain: register (stake, metadata, prices),
+                       check each job before issuing a token, prove work and complete
+                       jobs; the operator key is read from FABSTIR_HOST_PRIVATE_KEY
+  --contracts <file>   JSON with the contract addresses (the devnet's description, or
+                       {jobMarketplace, nodeRegistry, fabToken, …})
+                       default: the deployment known for the chain id (Base Sepolia)
+  --api-url <url>      URL registered on chain              default: the URL listened on
+  --price-native <n>   price per 1000 tokens, in wei                          default 2000
+  --price-usdc <n>     price per 1000 tokens, in USDC base units; registered when given
   --dev-accept-any-job issue session tokens for every job without checking the chain
-                       (development: the on-chain job verifier is not implemented yet;
-                       without this or --insecure-no-auth no client can get a token)
+                       (development only)
   --host-address <0x…> the host's on-chain address, issuer of its tokens
                        default: a development address derived from the identity key
   --insecure-no-auth   serve without authentication: no tokens, no signatures (anyone who
@@ -60,6 +80,11 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
       'host-address': { type: 'string' },
       'openai-url': { type: 'string' },
       'token-delay-ms': { type: 'string', default: '0' },
+      'rpc-url': { type: 'string' },
+      contracts: { type: 'string' },
+      'api-url': { type: 'string' },
+      'price-native': { type: 'string', default: '2000' },
+      'price-usdc': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -82,6 +107,21 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
   if (!Number.isFinite(tokenDelayMs) || tokenDelayMs < 0) {
     throw new TypeError('--token-delay-ms must be a non-negative number')
   }
+  const rpcUrl = values['rpc-url']
+  for (const [name, url] of [
+    ['--rpc-url', rpcUrl],
+    ['--api-url', values['api-url']],
+  ] as const) {
+    if (url !== undefined && !URL.canParse(url)) throw new TypeError(`${name} must be a URL`)
+  }
+  if (rpcUrl !== undefined && (values['insecure-no-auth'] || values['dev-accept-any-job'])) {
+    throw new TypeError(
+      '--rpc-url checks jobs on chain: drop --insecure-no-auth and --dev-accept-any-job',
+    )
+  }
+  const priceNative = price('--price-native', values['price-native'] ?? '2000')
+  const priceUsdc =
+    values['price-usdc'] === undefined ? undefined : price('--price-usdc', values['price-usdc'])
   return {
     port,
     host: values.host ?? '127.0.0.1',
@@ -91,6 +131,16 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
     hostAddress: hostAddress as `0x${string}` | undefined,
     openaiUrl,
     tokenDelayMs,
+    rpcUrl,
+    contractsFile: values.contracts,
+    apiUrl: values['api-url'],
+    priceNative,
+    priceUsdc,
     help,
   }
+}
+
+function price(name: string, text: string): bigint {
+  if (!/^[1-9]\d{0,30}$/.test(text)) throw new TypeError(`${name} must be a positive integer`)
+  return BigInt(text)
 }

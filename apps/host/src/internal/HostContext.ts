@@ -3,6 +3,7 @@ import type { Address } from '@fabstir/protocol'
 import type { ChallengeStore } from '../auth/ChallengeStore.js'
 import type { JobVerifier } from '../auth/JobVerifier.js'
 import type { ModelBackend } from '../backends/ModelBackend.js'
+import type { ProofOfWorkSubmitter } from '../chain/ProofOfWorkSubmitter.js'
 import type { Clock } from '../clock.js'
 import type { HostIdentity } from '../hostIdentity.js'
 import type { KeyedRateLimiter } from '../KeyedRateLimiter.js'
@@ -23,6 +24,8 @@ export type HostContext = {
   readonly identity: HostIdentity
   /** Checks jobs before tokens are issued; without one `/v1/auth/token` is `UNAVAILABLE`. */
   readonly jobVerifier: JobVerifier | undefined
+  /** Proves the work of on-chain sessions; unset without a chain. */
+  readonly proofs: ProofOfWorkSubmitter | undefined
   /** Challenges handed out by `/v1/auth/challenge` and not answered yet. */
   readonly challenges: ChallengeStore
   /** Lifetime of the session tokens the host issues, in seconds (at most 900). */

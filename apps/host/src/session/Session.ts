@@ -1,5 +1,5 @@
 import type { PermissionUsage } from '@fabstir/auth'
-import type { Hex, Usage } from '@fabstir/protocol'
+import type { Hex, HostMessage, Usage } from '@fabstir/protocol'
 import type { ModelBackend } from '../backends/ModelBackend.js'
 import type { SlidingWindowLimiter } from '../SlidingWindowLimiter.js'
 import type { CountedMessage } from '../truncateContext.js'
@@ -26,6 +26,8 @@ export type Session = {
   readonly permissionUsage: PermissionUsage
   /** Detaches the socket that serves the session now; unset while no socket does. */
   detach: ((reason: string) => void) | undefined
+  /** Sends a host-initiated message (a `checkpoint`) to the socket serving the session, if any. */
+  notify: ((message: HostMessage) => void) | undefined
 }
 
 /** @internal Tokens of a conversation in total. */

@@ -19,6 +19,7 @@ function session(id: string, attached = false): Session {
     promptLimiter: new SlidingWindowLimiter({ limit: 1, clock }),
     permissionUsage: new PermissionUsage(),
     detach: attached ? () => {} : undefined,
+    notify: undefined,
   }
 }
 

@@ -121,6 +121,7 @@ class SessionSocket {
     this.#context.activeSockets.delete(this)
     if (session === undefined) return
     session.detach = undefined
+    session.notify = undefined
     this.#context.sessions.touch(session)
   }
 
@@ -181,6 +182,7 @@ class SessionSocket {
         this.release(reason)
         this.#socket.close(closeCodes.replaced, reason)
       }
+      session.notify = (message) => void this.send(message)
       this.#session = session
       this.#claims = claims
       this.#signingKey = signingKey
@@ -323,6 +325,7 @@ class SessionSocket {
     this.release('session ended')
     this.#context.sessions.delete(session)
     this.#context.replayGuard.delete(session.id)
+    this.#context.proofs?.endSession(session.id)
     this.#socket.close(closeCodes.normal, 'session ended')
   }
 

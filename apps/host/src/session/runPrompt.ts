@@ -122,6 +122,7 @@ export async function runPrompt({
       total_tokens: session.usage.total_tokens + usage.total_tokens,
     }
     context.sessions.touch(session)
+    context.proofs?.recordResponse(session.id, usage.total_tokens, transcriptHead)
     const response: ResponseMessage = {
       type: 'response',
       session_id: session.id,

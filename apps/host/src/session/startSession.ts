@@ -104,6 +104,7 @@ export async function startSession(
         new SlidingWindowLimiter({ limit: context.limits.promptsPerMinute, clock: context.clock }),
       permissionUsage: held?.permissionUsage ?? new PermissionUsage(),
       detach: undefined,
+      notify: undefined,
     }
     if (message.type === 'session_init') {
       resumed = false

@@ -1,0 +1,262 @@
+import { jobMarketplaceAbi, MIN_PROVEN_TOKENS } from '@fabstir/contracts'
+import { ContractError, toContractError } from '@fabstir/discovery-registry'
+import type { CheckpointMessage, Hex } from '@fabstir/protocol'
+import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem'
+import type { Logger } from '../logger.js'
+
+/** What the submitter needs to know of a job, read once from chain. */
+export type ProvableJob = {
+  proofInterval: bigint
+  /** deposit × 1000 / price: more cannot be claimed. */
+  maxTokens: bigint
+}
+
+/** Options of {@link ProofOfWorkSubmitter}. */
+export type ProofOfWorkSubmitterOptions = {
+  publicClient: PublicClient
+  /** The host's wallet: its account is the session's host. */
+  walletClient: WalletClient<Transport, Chain, Account>
+  jobMarketplace: Address
+  /** Reads what the submitter needs of a job. */
+  readJob: (jobId: bigint) => Promise<ProvableJob>
+  /** Called after each proof landed; the host signs it and sends it to the session's socket. */
+  onCheckpoint: (checkpoint: Omit<CheckpointMessage, 'sig'>) => void
+  logger: Logger
+  /** How often a completion waiting for the dispute window checks the chain's clock. @default 5_000 */
+  completionPollMs?: number
+  /** Attempts per transaction while the chain is unreachable or the claim is early. @default 8 */
+  maxAttempts?: number
+  /** First retry delay, doubled per attempt. @default 500 */
+  retryDelayMs?: number
+}
+
+type SessionState = {
+  jobId: bigint
+  /** Tokens of every response so far (`usage.total_tokens`). */
+  cumulative: bigint
+  claimed: bigint
+  head: Hex | undefined
+  proofs: number
+  /** Serialises this session's proofs and completion. */
+  work: Promise<void>
+  ended: boolean
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
+
+/**
+ * Proves a host's work on chain (CHAIN.md `submitProofOfWork`): once a session's unclaimed
+ * tokens reach its `proofInterval`, it claims them with the transcript head as `proofHash`, and at
+ * session end it claims the rest (at least 100 tokens; a session that never reached its
+ * `proofInterval` cannot be proven). After the last proof it completes the job once the dispute
+ * window has passed (unless the depositor completed it first).
+ *
+ * Every transaction of the host goes through one queue (one wallet, one nonce sequence). A claim
+ * the chain refuses as too fast, or that cannot reach the chain, is retried with backoff; nothing
+ * unclaimed is forgotten while the host runs.
+ */
+export class ProofOfWorkSubmitter {
+  readonly #options: Required<
+    Pick<ProofOfWorkSubmitterOptions, 'completionPollMs' | 'maxAttempts' | 'retryDelayMs'>
+  > &
+    ProofOfWorkSubmitterOptions
+  readonly #sessions = new Map<string, SessionState>()
+  readonly #jobs = new Map<bigint, Promise<ProvableJob>>()
+  #transactions: Promise<unknown> = Promise.resolve()
+  #disputeWindow: Promise<bigint> | undefined
+  readonly #closing = new AbortController()
+
+  constructor(options: ProofOfWorkSubmitterOptions) {
+    this.#options = { completionPollMs: 5_000, maxAttempts: 8, retryDelayMs: 500, ...options }
+  }
+
+  /** Records a response's tokens and transcript head; proves them once they reach the interval. */
+  recordResponse(sessionId: string, tokens: number, transcriptHead: Hex): void {
+    const state = this.#state(sessionId)
+    if (state === undefined) return
+    state.cumulative += BigInt(tokens)
+    state.head = transcriptHead
+    this.#enqueue(state, () => this.#prove(state, false))
+  }
+
+  /** The session ended: prove the rest, then complete the job after the dispute window. */
+  endSession(sessionId: string): void {
+    const state = this.#sessions.get(sessionId)
+    if (state === undefined || state.ended) return
+    state.ended = true
+    this.#enqueue(state, async () => {
+      await this.#prove(state, true)
+      if (state.proofs > 0) await this.#complete(state)
+      this.#sessions.delete(sessionId)
+    })
+  }
+
+  /** Resolves when every queued proof of `sessionId` has been handled (for tests and shutdown). */
+  async settled(sessionId?: string): Promise<void> {
+    const states =
+      sessionId === undefined ? [...this.#sessions.values()] : [this.#sessions.get(sessionId)]
+    await Promise.all(states.map((state) => state?.work))
+  }
+
+  /**
+   * Stops waiting for dispute windows; proofs already queued are still sent (bounded by
+   * `timeoutMs`). What stays unclaimed or uncompleted is logged.
+   */
+  async close({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing.abort(new Error('the host is closing'))
+    const done = Promise.all([...this.#sessions.values()].map((state) => state.work))
+    await Promise.race([done, sleep(timeoutMs)])
+    for (const state of this.#sessions.values()) {
+      if (state.cumulative > state.claimed || state.proofs > 0) {
+        this.#options.logger.warn('session left unsettled at shutdown', {
+          jobId: String(state.jobId),
+          unclaimedTokens: String(state.cumulative - state.claimed),
+        })
+      }
+    }
+  }
+
+  #state(sessionId: string): SessionState | undefined {
+    let state = this.#sessions.get(sessionId)
+    if (state === undefined) {
+      if (!/^[1-9]\d{0,77}$/.test(sessionId)) return undefined
+      state = {
+        jobId: BigInt(sessionId),
+        cumulative: 0n,
+        claimed: 0n,
+        head: undefined,
+        proofs: 0,
+        work: Promise.resolve(),
+        ended: false,
+      }
+      this.#sessions.set(sessionId, state)
+    }
+    return state
+  }
+
+  #enqueue(state: SessionState, task: () => Promise<void>): void {
+    state.work = state.work.then(task).catch((error: unknown) => {
+      this.#options.logger.error('proof of work failed', {
+        jobId: String(state.jobId),
+        error: String(error),
+      })
+    })
+  }
+
+  #job(jobId: bigint): Promise<ProvableJob> {
+    let job = this.#jobs.get(jobId)
+    if (job === undefined) {
+      job = this.#options.readJob(jobId)
+      job.catch(() => this.#jobs.delete(jobId))
+      this.#jobs.set(jobId, job)
+    }
+    return job
+  }
+
+  async #prove(state: SessionState, final: boolean): Promise<void> {
+    const head = state.head
+    if (head === undefined) return
+    const job = await this.#job(state.jobId)
+    const claim = min(state.cumulative, job.maxTokens) - state.claimed
+    // The contract wants the first claim to cover the interval and each claim ≥ 100 tokens.
+    const least = state.claimed === 0n || !final ? job.proofInterval : MIN_PROVEN_TOKENS
+    if (claim < least) return
+
+    const receipt = await this.#transact('submitProofOfWork', [state.jobId, claim, head, '', ''])
+    if (receipt === undefined) return
+    state.claimed += claim
+    state.proofs += 1
+    this.#options.onCheckpoint({
+      type: 'checkpoint',
+      session_id: String(state.jobId),
+      index: state.proofs,
+      tokens_claimed: Number(claim),
+      cumulative_tokens: Number(state.claimed),
+      proof_hash: head,
+      tx_hash: receipt,
+    })
+  }
+
+  async #complete(state: SessionState): Promise<void> {
+    this.#disputeWindow ??= this.#options.publicClient.readContract({
+      address: this.#options.jobMarketplace,
+      abi: jobMarketplaceAbi,
+      functionName: 'disputeWindow',
+    })
+    const window = await this.#disputeWindow
+    const { publicClient } = this.#options
+    const started = await publicClient.getBlock()
+    // Wait on the chain's clock, not ours: a local chain's time can jump.
+    const availableAt = started.timestamp + window
+    while (!this.#closing.signal.aborted) {
+      const block = await publicClient.getBlock()
+      if (block.timestamp > availableAt) break
+      await sleep(this.#options.completionPollMs)
+    }
+    if (this.#closing.signal.aborted) return
+    await this.#transact('completeSessionJob', [state.jobId, ''])
+  }
+
+  /**
+   * Sends one transaction through the host's queue and waits for its receipt. Returns the hash,
+   * or `undefined` when the session is no longer active (the depositor completed it, or it timed
+   * out): nothing more can be claimed then.
+   */
+  #transact(
+    functionName: 'submitProofOfWork' | 'completeSessionJob',
+    args: readonly unknown[],
+  ): Promise<Hex | undefined> {
+    const run = async (): Promise<Hex | undefined> => {
+      const { walletClient, publicClient, jobMarketplace, maxAttempts, retryDelayMs, logger } =
+        this.#options
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const { request } = await publicClient.simulateContract({
+            account: walletClient.account,
+            address: jobMarketplace,
+            abi: jobMarketplaceAbi,
+            functionName,
+            args,
+            // The pending block carries the current time; the latest one may be old on a chain
+            // that mines only on demand, and a time-based rule would then refuse forever.
+            blockTag: 'pending',
+          } as never)
+          const hash = await walletClient.writeContract(request as never)
+          const receipt = await publicClient.waitForTransactionReceipt({ hash })
+          if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`)
+          logger.info(`${functionName} mined`, { jobId: String(args[0]), tx: hash })
+          return hash
+        } catch (caught) {
+          const error = toContractError(caught, functionName)
+          const name = ContractError.isInstance(error) ? error.errorName : undefined
+          if (name === 'SessionNotActive') {
+            logger.info(`${functionName}: the session is no longer active`, {
+              jobId: String(args[0]),
+            })
+            return undefined
+          }
+          const retryable =
+            name === 'ClaimTooFast' ||
+            name === 'DisputeWindowNotPassed' ||
+            (ContractError.isInstance(error) && error.isRetryable)
+          if (!retryable || attempt >= maxAttempts || this.#closing.signal.aborted) throw error
+          const delayMs = retryDelayMs * 2 ** (attempt - 1)
+          logger.info(`${functionName} will be retried`, {
+            jobId: String(args[0]),
+            reason: name ?? (ContractError.isInstance(error) ? error.code : String(error)),
+            attempt,
+            delayMs,
+          })
+          await sleep(delayMs)
+        }
+      }
+    }
+    const result = this.#transactions.then(run, run)
+    this.#transactions = result.catch(() => undefined)
+    return result
+  }
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b
+}
