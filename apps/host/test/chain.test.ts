@@ -69,8 +69,15 @@ async function openJob(
   host = hostAccount.address,
   proofInterval = 100n,
   deposit = 10n ** 15n,
+  pricePerToken?: bigint,
 ): Promise<string> {
-  const { jobId } = await jobs(user).createSessionJob({ host, model, deposit, proofInterval })
+  const { jobId } = await jobs(user).createSessionJob({
+    host,
+    model,
+    deposit,
+    proofInterval,
+    ...(pricePerToken === undefined ? {} : { pricePerToken }),
+  })
   return String(jobId)
 }
 
@@ -211,6 +218,25 @@ describe('proofs of work', () => {
     })
     client.close()
   })
+})
+
+test('once the deposit is used up, prompts are refused with INSUFFICIENT_DEPOSIT', async () => {
+  await using host = await startChainHost(150)
+  // 10^14 wei at 5·10^14 per 1000 tokens covers 200 tokens.
+  const jobId = await openJob(hostAccount.address, 100n, 10n ** 14n, 5n * 10n ** 14n)
+  const auth = await tokenFor(host.url, jobId)
+  const client = await TestClient.connect(host.url, { sessionId: jobId })
+  await client.init({ token: auth.token, chain_id: devnet.chainId, model })
+  client.send({ type: 'prompt', request_id: 'a', content: 'one' })
+  await client.until('response')
+  const { message: checkpoint } = await client.until('checkpoint')
+  expect(checkpoint.tokens_claimed).toBeGreaterThanOrEqual(150)
+  client.send({ type: 'prompt', request_id: 'b', content: 'two' })
+  await client.until('response') // 300 tokens now: past what the deposit covers
+  client.send({ type: 'prompt', request_id: 'c', content: 'three' })
+  const refused = await client.until('error')
+  expect(refused.message).toMatchObject({ code: 'INSUFFICIENT_DEPOSIT', request_id: 'c' })
+  client.close()
 })
 
 describe('registration', () => {

@@ -6,7 +6,7 @@ import {
   NATIVE_TOKEN,
   nodeRegistryAbi,
 } from '@fabstir/contracts'
-import type { AbortOptions } from '@fabstir/protocol'
+import { type AbortOptions, assertTimeoutMs, deadlineSignal, raceSignal } from '@fabstir/protocol'
 import {
   type Address,
   type Chain,
@@ -22,7 +22,7 @@ import {
 import { readContract, watchContractEvent } from 'viem/actions'
 import { ContractError, toContractError } from './errors/contract.js'
 import type { HostInfo } from './HostInfo.js'
-import { assertTimeoutMs, deadlineSignal, raceSignal } from './internal/abort.js'
+
 import { mapConcurrent } from './internal/mapConcurrent.js'
 import type { ModelRecord } from './ModelRecord.js'
 import { getCapabilities } from './metadata/getCapabilities.js'

@@ -6,10 +6,12 @@ test('public surface', () => {
     [
       "FabstirError",
       "ProtocolError",
+      "assertTimeoutMs",
       "canonicalJson",
       "compressFrame",
       "compressionCodes",
       "compressionThresholdBytes",
+      "deadlineSignal",
       "decodeClientMessage",
       "decodeHostMessage",
       "decodeHttpBody",
@@ -23,8 +25,10 @@ test('public surface', () => {
       "negotiateCompression",
       "nextTranscriptHead",
       "protocolVersion",
+      "raceSignal",
       "signingBytes",
       "supportedCompression",
+      "timeoutReason",
       "transcriptGenesis",
     ]
   `)

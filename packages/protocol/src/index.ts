@@ -1,4 +1,11 @@
-export { type AbortOptions, isAbortError } from './abort.js'
+export {
+  type AbortOptions,
+  assertTimeoutMs,
+  deadlineSignal,
+  isAbortError,
+  raceSignal,
+  timeoutReason,
+} from './abort.js'
 export { canonicalJson, signingBytes } from './canonicalJson.js'
 export {
   compressFrame,

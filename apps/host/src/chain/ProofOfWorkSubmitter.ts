@@ -37,6 +37,8 @@ type SessionState = {
   claimed: bigint
   head: Hex | undefined
   proofs: number
+  /** What the deposit covers, once the job was read. */
+  maxTokens: bigint | undefined
   /** Serialises this session's proofs and completion. */
   work: Promise<void>
   ended: boolean
@@ -77,6 +79,15 @@ export class ProofOfWorkSubmitter {
     state.cumulative += BigInt(tokens)
     state.head = transcriptHead
     this.#enqueue(state, () => this.#prove(state, false))
+  }
+
+  /**
+   * Whether the session's tokens already reach what its deposit covers (more would never be
+   * paid). `false` while the job has not been read yet.
+   */
+  depositExhausted(sessionId: string): boolean {
+    const state = this.#sessions.get(sessionId)
+    return state?.maxTokens !== undefined && state.cumulative >= state.maxTokens
   }
 
   /** The session ended: prove the rest, then complete the job after the dispute window. */
@@ -126,6 +137,7 @@ export class ProofOfWorkSubmitter {
         claimed: 0n,
         head: undefined,
         proofs: 0,
+        maxTokens: undefined,
         work: Promise.resolve(),
         ended: false,
       }
@@ -157,6 +169,7 @@ export class ProofOfWorkSubmitter {
     const head = state.head
     if (head === undefined) return
     const job = await this.#job(state.jobId)
+    state.maxTokens = job.maxTokens
     const claim = min(state.cumulative, job.maxTokens) - state.claimed
     // The contract wants the first claim to cover the interval and each claim ≥ 100 tokens.
     const least = state.claimed === 0n || !final ? job.proofInterval : MIN_PROVEN_TOKENS

@@ -52,6 +52,14 @@ export async function runPrompt({
     return
   }
 
+  if (context.proofs?.depositExhausted(session.id)) {
+    const refused = rejection(prompt, 'INSUFFICIENT_DEPOSIT', 'The job’s deposit is used up', {
+      details: 'open a new session job to continue',
+    })
+    await send(refused.toErrorMessage())
+    return
+  }
+
   let prepared: Awaited<ReturnType<typeof preparePrompt>>
   try {
     prepared = await preparePrompt({

@@ -1,3 +1,4 @@
+import { deadlineSignal, raceSignal } from '@fabstir/protocol'
 import { BillingError } from '../errors/billing.js'
 
 /** @internal Races a promise against the call's deadline. */
@@ -8,6 +9,8 @@ export type Race = <T>(promise: Promise<T>) => Promise<T>
  * to `race` rejects with `signal.reason` (or a `TimeoutError` `DOMException`) once the deadline
  * fires. viem's reads take no signal, so the request itself is not cancelled; its answer is
  * dropped. The timer and listener are removed when `run` settles.
+ *
+ * @throws {BillingError} `INVALID_ARGUMENT` for a `timeoutMs` that is not a finite number ≥ 0.
  */
 export async function withDeadline<T>(
   { signal, timeoutMs }: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
@@ -21,43 +24,11 @@ export async function withDeadline<T>(
       `timeoutMs must be a finite number of milliseconds ≥ 0, got ${timeoutMs}`,
     )
   }
-
-  const controller = new AbortController()
-  const onAbort = () => controller.abort(signal?.reason)
-  signal?.addEventListener('abort', onAbort, { once: true })
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            controller.abort(new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError')),
-          timeoutMs,
-        )
-  const deadline = controller.signal
-  const race: Race = (promise) => {
-    if (deadline.aborted) {
-      promise.catch(() => {})
-      return Promise.reject(deadline.reason)
-    }
-    return new Promise((resolve, reject) => {
-      const onDeadline = () => reject(deadline.reason)
-      deadline.addEventListener('abort', onDeadline, { once: true })
-      promise.then(
-        (value) => {
-          deadline.removeEventListener('abort', onDeadline)
-          resolve(value)
-        },
-        (error: unknown) => {
-          deadline.removeEventListener('abort', onDeadline)
-          reject(error)
-        },
-      )
-    })
-  }
+  // Timers hold at most 2^31 − 1 ms; a longer (or no) timeout is no timeout.
+  const deadline = deadlineSignal(signal, Math.min(timeoutMs ?? 2_147_483_647, 2_147_483_647))
   try {
-    return await run(race)
+    return await run((promise) => raceSignal(promise, deadline.signal))
   } finally {
-    clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
+    deadline.dispose()
   }
 }

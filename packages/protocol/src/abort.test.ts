@@ -1,6 +1,5 @@
-import { isAbortError } from '@fabstir/protocol'
 import { describe, expect, test } from 'vitest'
-import { assertTimeoutMs, deadlineSignal, raceSignal } from './abort.js'
+import { assertTimeoutMs, deadlineSignal, isAbortError, raceSignal } from './abort.js'
 
 describe('assertTimeoutMs', () => {
   test.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5', undefined])(
