@@ -8,6 +8,7 @@ import { registerHost } from '../src/chain/registerHost.js'
 import { type StartHostOptions, startHost } from '../src/startHost.js'
 import { createRecordingLogger } from './authHelpers.js'
 import { createScriptedBackend } from './scriptedBackend.js'
+import { startRpcProxy } from './startRpcProxy.js'
 import { TestClient } from './testClient.js'
 
 // The host against a real local chain: registration, the job verifier, proofs of work and
@@ -218,6 +219,35 @@ describe('proofs of work', () => {
     })
     client.close()
   })
+})
+
+test('while the chain is unreachable proofs wait and are retried; none is lost', async () => {
+  await using proxy = await startRpcProxy(devnet.rpcUrl)
+  const { publicClient, walletClient } = createDevnetClients(
+    { rpcUrl: proxy.url, chain: devnet.chain },
+    hostAccount,
+  )
+  const logger = createRecordingLogger()
+  await using host = await startHost({
+    backends: [createScriptedBackend({ tokens: Array.from({ length: 150 }, () => 'word ') })],
+    chain: { publicClient, walletClient, addresses: devnet.contracts, retryDelayMs: 200 },
+    logger,
+  })
+  const jobId = await openJob()
+  const auth = await tokenFor(host.url, jobId)
+  const client = await TestClient.connect(host.url, { sessionId: jobId })
+  await client.init({ token: auth.token, chain_id: devnet.chainId, model })
+
+  proxy.down = true
+  client.send({ type: 'prompt', request_id: 'a', content: 'one' })
+  const { message: response } = await client.until('response')
+  // viem retries a few times on its own; the outage lasts until the host's own retry has begun.
+  const retried = () => logger.lines.some((line) => line.message.endsWith('will be retried'))
+  await expect.poll(retried, { timeout: 20_000, interval: 50 }).toBe(true)
+  proxy.down = false
+  const { message: checkpoint } = await client.until('checkpoint')
+  expect(checkpoint.tokens_claimed).toBe(response.usage.total_tokens)
+  client.close()
 })
 
 test('once the deposit is used up, prompts are refused with INSUFFICIENT_DEPOSIT', async () => {

@@ -24,9 +24,12 @@ export type ProofOfWorkSubmitterOptions = {
   logger: Logger
   /** How often a completion waiting for the dispute window checks the chain's clock. @default 5_000 */
   completionPollMs?: number
-  /** Attempts per transaction while the chain is unreachable or the claim is early. @default 8 */
+  /**
+   * Attempts per transaction or read while the chain is unreachable or a claim is early.
+   * @default Infinity: a proof is retried for as long as the host runs
+   */
   maxAttempts?: number
-  /** First retry delay, doubled per attempt. @default 500 */
+  /** First retry delay, doubled per attempt up to 30 s. @default 500 */
   retryDelayMs?: number
 }
 
@@ -43,6 +46,8 @@ type SessionState = {
   work: Promise<void>
   ended: boolean
 }
+
+const maxRetryDelayMs = 30_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
 
@@ -65,11 +70,15 @@ export class ProofOfWorkSubmitter {
   readonly #sessions = new Map<string, SessionState>()
   readonly #jobs = new Map<bigint, Promise<ProvableJob>>()
   #transactions: Promise<unknown> = Promise.resolve()
-  #disputeWindow: Promise<bigint> | undefined
   readonly #closing = new AbortController()
 
   constructor(options: ProofOfWorkSubmitterOptions) {
-    this.#options = { completionPollMs: 5_000, maxAttempts: 8, retryDelayMs: 500, ...options }
+    this.#options = {
+      completionPollMs: 5_000,
+      maxAttempts: Number.POSITIVE_INFINITY,
+      retryDelayMs: 500,
+      ...options,
+    }
   }
 
   /** Records a response's tokens and transcript head; proves them once they reach the interval. */
@@ -158,11 +167,46 @@ export class ProofOfWorkSubmitter {
   #job(jobId: bigint): Promise<ProvableJob> {
     let job = this.#jobs.get(jobId)
     if (job === undefined) {
-      job = this.#options.readJob(jobId)
+      job = this.#retry('sessionJobs', jobId, () => this.#options.readJob(jobId))
       job.catch(() => this.#jobs.delete(jobId))
       this.#jobs.set(jobId, job)
     }
     return job
+  }
+
+  /**
+   * Runs a chain call until it succeeds, retrying with backoff (doubling up to 30 s) while the
+   * chain is unreachable or the contract refuses with one of `waitFor` (a claim too early); at
+   * most `maxAttempts`, and not once the host is closing. Every retry is logged.
+   *
+   * @throws {ContractError} what the last attempt threw, as a `ContractError`.
+   */
+  async #retry<result>(
+    what: string,
+    jobId: bigint,
+    call: () => Promise<result>,
+    waitFor: readonly string[] = [],
+  ): Promise<result> {
+    const { maxAttempts, retryDelayMs, logger } = this.#options
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call()
+      } catch (caught) {
+        const error = toContractError(caught, what)
+        if (!ContractError.isInstance(error)) throw error
+        const name = error.errorName
+        const retryable = error.isRetryable || (name !== undefined && waitFor.includes(name))
+        if (!retryable || attempt >= maxAttempts || this.#closing.signal.aborted) throw error
+        const delayMs = Math.min(retryDelayMs * 2 ** (attempt - 1), maxRetryDelayMs)
+        logger.info(`${what} will be retried`, {
+          jobId: String(jobId),
+          reason: name ?? error.code,
+          attempt,
+          delayMs,
+        })
+        await sleep(delayMs)
+      }
+    }
   }
 
   async #prove(state: SessionState, final: boolean): Promise<void> {
@@ -191,80 +235,73 @@ export class ProofOfWorkSubmitter {
   }
 
   async #complete(state: SessionState): Promise<void> {
-    this.#disputeWindow ??= this.#options.publicClient.readContract({
-      address: this.#options.jobMarketplace,
-      abi: jobMarketplaceAbi,
-      functionName: 'disputeWindow',
-    })
-    const window = await this.#disputeWindow
-    const { publicClient } = this.#options
-    const started = await publicClient.getBlock()
-    // Wait on the chain's clock, not ours: a local chain's time can jump.
+    const { publicClient, jobMarketplace, completionPollMs, logger } = this.#options
+    const window = await this.#retry('disputeWindow', state.jobId, () =>
+      publicClient.readContract({
+        address: jobMarketplace,
+        abi: jobMarketplaceAbi,
+        functionName: 'disputeWindow',
+      }),
+    )
+    const started = await this.#retry('getBlock', state.jobId, () => publicClient.getBlock())
+    // Wait on the chain's clock, not ours: a local chain's time can jump. An unreachable chain
+    // only delays the completion: polling goes on until the host closes.
     const availableAt = started.timestamp + window
     while (!this.#closing.signal.aborted) {
-      const block = await publicClient.getBlock()
-      if (block.timestamp > availableAt) break
-      await sleep(this.#options.completionPollMs)
+      const block = await publicClient.getBlock().catch((error: unknown) => {
+        logger.debug('cannot read the chain’s clock', { error: String(error) })
+        return undefined
+      })
+      if (block !== undefined && block.timestamp > availableAt) break
+      await sleep(completionPollMs)
     }
     if (this.#closing.signal.aborted) return
     await this.#transact('completeSessionJob', [state.jobId, ''])
   }
 
   /**
-   * Sends one transaction through the host's queue and waits for its receipt. Returns the hash,
-   * or `undefined` when the session is no longer active (the depositor completed it, or it timed
-   * out): nothing more can be claimed then.
+   * Sends one transaction and waits for its receipt, retrying as {@link #retry} does (each attempt
+   * queues anew, so a claim that must wait does not hold up other sessions' transactions). Returns
+   * the hash, or `undefined` when the session is no longer active (the depositor completed it, or
+   * it timed out): nothing more can be claimed then.
    */
-  #transact(
+  async #transact(
     functionName: 'submitProofOfWork' | 'completeSessionJob',
-    args: readonly unknown[],
+    args: readonly [bigint, ...unknown[]],
   ): Promise<Hex | undefined> {
-    const run = async (): Promise<Hex | undefined> => {
-      const { walletClient, publicClient, jobMarketplace, maxAttempts, retryDelayMs, logger } =
-        this.#options
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const { request } = await publicClient.simulateContract({
-            account: walletClient.account,
-            address: jobMarketplace,
-            abi: jobMarketplaceAbi,
-            functionName,
-            args,
-            // The pending block carries the current time; the latest one may be old on a chain
-            // that mines only on demand, and a time-based rule would then refuse forever.
-            blockTag: 'pending',
-          } as never)
-          const hash = await walletClient.writeContract(request as never)
-          const receipt = await publicClient.waitForTransactionReceipt({ hash })
-          if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`)
-          logger.info(`${functionName} mined`, { jobId: String(args[0]), tx: hash })
-          return hash
-        } catch (caught) {
-          const error = toContractError(caught, functionName)
-          const name = ContractError.isInstance(error) ? error.errorName : undefined
-          if (name === 'SessionNotActive') {
-            logger.info(`${functionName}: the session is no longer active`, {
-              jobId: String(args[0]),
-            })
-            return undefined
-          }
-          const retryable =
-            name === 'ClaimTooFast' ||
-            name === 'DisputeWindowNotPassed' ||
-            (ContractError.isInstance(error) && error.isRetryable)
-          if (!retryable || attempt >= maxAttempts || this.#closing.signal.aborted) throw error
-          const delayMs = retryDelayMs * 2 ** (attempt - 1)
-          logger.info(`${functionName} will be retried`, {
-            jobId: String(args[0]),
-            reason: name ?? (ContractError.isInstance(error) ? error.code : String(error)),
-            attempt,
-            delayMs,
-          })
-          await sleep(delayMs)
-        }
-      }
+    const { walletClient, publicClient, jobMarketplace, logger } = this.#options
+    const send = async (): Promise<Hex> => {
+      const { request } = await publicClient.simulateContract({
+        account: walletClient.account,
+        address: jobMarketplace,
+        abi: jobMarketplaceAbi,
+        functionName,
+        args,
+        // The pending block carries the current time; the latest one may be old on a chain
+        // that mines only on demand, and a time-based rule would then refuse forever.
+        blockTag: 'pending',
+      } as never)
+      const hash = await walletClient.writeContract(request as never)
+      const receipt = await publicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new Error(`${functionName} reverted in ${hash}`)
+      logger.info(`${functionName} mined`, { jobId: String(args[0]), tx: hash })
+      return hash
     }
-    const result = this.#transactions.then(run, run)
+    try {
+      return await this.#retry(functionName, args[0], () => this.#queued(send), [
+        'ClaimTooFast',
+        'DisputeWindowNotPassed',
+      ])
+    } catch (error) {
+      if (!ContractError.isInstance(error) || error.errorName !== 'SessionNotActive') throw error
+      logger.info(`${functionName}: the session is no longer active`, { jobId: String(args[0]) })
+      return undefined
+    }
+  }
+
+  /** Runs `task` after every transaction queued before it: one wallet, one nonce sequence. */
+  #queued<result>(task: () => Promise<result>): Promise<result> {
+    const result = this.#transactions.then(task, task)
     this.#transactions = result.catch(() => undefined)
     return result
   }
