@@ -341,10 +341,14 @@ async function startAnvilInChildNode(how: 'exit' | 'SIGTERM' | 'SIGINT'): Promis
     `process.stdout.write(anvil.rpcUrl + '\\n')`,
     how === 'exit' ? 'process.exit(0)' : 'setInterval(() => {}, 1000)',
   ].join('\n')
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@fabstir/source', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const exited = once(child, 'exit')
   try {
     let stdout = ''

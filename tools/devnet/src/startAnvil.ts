@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { BlockList, isIP } from 'node:net'
 import { dirname, join } from 'node:path'
+import { raceSignal } from '@fabstir/protocol'
 import { DevnetError } from './errors.js'
 
 /** Options of {@link startAnvil}. */
@@ -192,7 +193,7 @@ export async function startAnvil({
   child.once('close', onClose)
 
   try {
-    const listeningPort = await untilAborted(listening, start.signal)
+    const listeningPort = await raceSignal(listening, start.signal)
     const rpcUrl = `http://${isIP(address) === 6 ? `[${address}]` : address}:${listeningPort}`
     const reportedChainId = await waitForChainId(rpcUrl, start.signal)
     if (reportedChainId !== chainId)
@@ -350,7 +351,7 @@ async function waitForChainId(rpcUrl: string, signal: AbortSignal): Promise<numb
       })
     } catch {
       // Aborted, or not accepting connections yet: try again shortly unless aborted.
-      await untilAborted(delay(probeIntervalMs), signal)
+      await raceSignal(delay(probeIntervalMs), signal)
       continue
     }
     const body: unknown = await response.json().catch(() => undefined)
@@ -362,25 +363,6 @@ async function waitForChainId(rpcUrl: string, signal: AbortSignal): Promise<numb
       )
     return Number.parseInt(result, 16)
   }
-}
-
-/** Resolves with `promise`, or rejects with `signal.reason` once the signal aborts. */
-function untilAborted<value>(promise: Promise<value>, signal: AbortSignal): Promise<value> {
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<value>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }
 
 function delay(ms: number): Promise<void> {

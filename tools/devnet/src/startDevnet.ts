@@ -114,39 +114,33 @@ export async function startDevnet({
       disputeWindow,
     })
 
-    const send = async (hash: Hex) => {
+    const setup = [
+      ...[...hosts, ...users].map((account) => ({
+        address: contracts.fabToken,
+        abi: testTokenAbi,
+        functionName: 'mint',
+        args: [account.address, 10_000n * FAB],
+      })),
+      ...users.map((account) => ({
+        address: contracts.usdcToken,
+        abi: testTokenAbi,
+        functionName: 'mint',
+        args: [account.address, 10_000n * USDC],
+      })),
+      ...models.map((model) => ({
+        address: contracts.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: 'addTrustedModel',
+        args: [model.repo, model.fileName, model.sha256Hash ?? zeroHash],
+      })),
+    ]
+    // anvil mines each transaction as it arrives, so the next nonce is known at once: send them
+    // all, then check every receipt.
+    const hashes: Hex[] = []
+    for (const call of setup) hashes.push(await walletClient.writeContract(call as never))
+    for (const hash of hashes) {
       const receipt = await publicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new Error(`devnet setup reverted in ${hash}`)
-    }
-    for (const account of [...hosts, ...users]) {
-      await send(
-        await walletClient.writeContract({
-          address: contracts.fabToken,
-          abi: testTokenAbi,
-          functionName: 'mint',
-          args: [account.address, 10_000n * FAB],
-        }),
-      )
-    }
-    for (const account of users) {
-      await send(
-        await walletClient.writeContract({
-          address: contracts.usdcToken,
-          abi: testTokenAbi,
-          functionName: 'mint',
-          args: [account.address, 10_000n * USDC],
-        }),
-      )
-    }
-    for (const model of models) {
-      await send(
-        await walletClient.writeContract({
-          address: contracts.modelRegistry,
-          abi: modelRegistryAbi,
-          functionName: 'addTrustedModel',
-          args: [model.repo, model.fileName, model.sha256Hash ?? zeroHash],
-        }),
-      )
     }
 
     return {
