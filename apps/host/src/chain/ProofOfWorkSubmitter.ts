@@ -108,14 +108,8 @@ export class ProofOfWorkSubmitter {
       await this.#prove(state, true)
       if (state.proofs > 0) await this.#complete(state)
       this.#sessions.delete(sessionId)
+      this.#jobs.delete(state.jobId)
     })
-  }
-
-  /** Resolves when every queued proof of `sessionId` has been handled (for tests and shutdown). */
-  async settled(sessionId?: string): Promise<void> {
-    const states =
-      sessionId === undefined ? [...this.#sessions.values()] : [this.#sessions.get(sessionId)]
-    await Promise.all(states.map((state) => state?.work))
   }
 
   /**

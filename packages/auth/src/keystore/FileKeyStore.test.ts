@@ -81,7 +81,9 @@ describe('FileKeyStore', () => {
     await writeFile(path, JSON.stringify(swapped))
     await expect(store.get('a')).rejects.toMatchObject({ code: 'KEYSTORE_DECRYPT_FAILED' })
     const flipped = structuredClone(file)
-    flipped.keys.a.ciphertext = `B${flipped.keys.a.ciphertext.slice(1)}`
+    // Another first character (the same one would change nothing: a 1-in-64 false pass).
+    const first = flipped.keys.a.ciphertext[0] === 'B' ? 'C' : 'B'
+    flipped.keys.a.ciphertext = `${first}${flipped.keys.a.ciphertext.slice(1)}`
     await writeFile(path, JSON.stringify(flipped))
     await expect(store.get('a')).rejects.toMatchObject({ code: 'KEYSTORE_DECRYPT_FAILED' })
     const badNonce = structuredClone(file)
