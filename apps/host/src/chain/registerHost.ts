@@ -1,5 +1,5 @@
 import { MIN_STAKE, NATIVE_TOKEN, nodeRegistryAbi, testTokenAbi } from '@fabstir/contracts'
-import { toContractError } from '@fabstir/discovery-registry'
+import { NodeRegistryClient, toContractError } from '@fabstir/discovery-registry'
 import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 
 /** A model the host serves, with its price per token for each payment token. */
@@ -15,7 +15,7 @@ export type RegisterHostOptions = {
   publicClient: PublicClient
   /** The host operator's wallet: it stakes FAB and owns the registration. */
   walletClient: WalletClient<Transport, Chain, Account>
-  addresses: { nodeRegistry: Address; fabToken: Address }
+  addresses: { nodeRegistry: Address; modelRegistry: Address; fabToken: Address }
   /** Published as the registry's metadata JSON (CHAIN.md schema; `ed25519PublicKey` required). */
   metadata: { ed25519PublicKey: Hex } & Record<string, unknown>
   /** Where clients reach the host, e.g. `http://127.0.0.1:8080`. */
@@ -63,7 +63,6 @@ export async function registerHost({
 }: RegisterHostOptions): Promise<RegisterHostReturnType> {
   const operator = walletClient.account.address
   const transactions: Hex[] = []
-  const registry = { address: addresses.nodeRegistry, abi: nodeRegistryAbi } as const
   const send = async (
     address: Address,
     abi: Abi,
@@ -86,17 +85,7 @@ export async function registerHost({
       throw toContractError(error, functionName)
     }
   }
-  const read = async <result>(functionName: string, args: readonly unknown[]): Promise<result> => {
-    try {
-      return (await publicClient.readContract({
-        ...registry,
-        functionName,
-        args,
-      } as never)) as result
-    } catch (error) {
-      throw toContractError(error, functionName)
-    }
-  }
+  const registry = new NodeRegistryClient({ publicClient, addresses })
 
   const modelIds = models.map((model) => model.id)
   const metadataJson = JSON.stringify(metadata)
@@ -109,12 +98,9 @@ export async function registerHost({
         undefined,
       ) ?? 1n
 
-  const info = await read<readonly [Address, bigint, boolean, string, string, readonly Hex[]]>(
-    'getNodeFullInfo',
-    [operator],
-  )
-  const registered = !info[2]
-  if (registered) {
+  const node = await registry.getNode(operator)
+  const registered = node === undefined
+  if (node === undefined) {
     const allowance = (await publicClient.readContract({
       address: addresses.fabToken,
       abi: testTokenAbi,
@@ -132,13 +118,13 @@ export async function registerHost({
       minPricePerTokenStable ?? lowest(false),
     ])
   } else {
-    if (info[3] !== metadataJson) {
+    if (node.rawMetadata !== metadataJson) {
       await send(addresses.nodeRegistry, nodeRegistryAbi, 'updateMetadata', [metadataJson])
     }
-    if (info[4] !== apiUrl) {
+    if (node.apiUrl !== apiUrl) {
       await send(addresses.nodeRegistry, nodeRegistryAbi, 'updateApiUrl', [apiUrl])
     }
-    const current = new Set(info[5].map((id) => id.toLowerCase()))
+    const current = new Set(node.models.map((id) => id.toLowerCase()))
     const same =
       current.size === modelIds.length && modelIds.every((id) => current.has(id.toLowerCase()))
     if (!same) {
@@ -148,12 +134,9 @@ export async function registerHost({
 
   for (const model of models) {
     for (const { token, price } of model.prices) {
-      const [ids, prices] = await read<readonly [readonly Hex[], readonly bigint[]]>(
-        'getHostModelPrices',
-        [operator, token],
-      )
-      const index = ids.findIndex((id) => id.toLowerCase() === model.id.toLowerCase())
-      if (prices[index] === price) continue
+      const prices = await registry.getHostModelPrices({ host: operator, token })
+      const current = prices.find((entry) => entry.modelId.toLowerCase() === model.id.toLowerCase())
+      if (current?.price === price) continue
       await send(addresses.nodeRegistry, nodeRegistryAbi, 'setModelTokenPricing', [
         model.id,
         token,
