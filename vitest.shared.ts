@@ -9,13 +9,5 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    coverage: {
-      provider: 'v8',
-      include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts', 'src/**/*.test-d.ts', 'src/**/*.bench.ts', 'src/index.ts'],
-      reporter: ['text-summary', 'json-summary'],
-      // The project's bar for every package that has code.
-      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
-    },
   },
 })

@@ -1,3 +1,5 @@
+import { gunzipSync, inflateRawSync } from 'node:zlib'
+import { verifyToken } from '@fabstir/auth/host'
 import { createDevelopmentJobVerifier, createEmbeddedBackend, startHost } from '@fabstir/host'
 import {
   authenticateSession,
@@ -6,11 +8,11 @@ import {
   LLMNodeClient,
   refreshToken,
   type StreamInferenceEvent,
-  verifyToken,
 } from '@fabstir/sdk'
 import { webSocket } from '@fabstir/sdk/node'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
+import { type RelayedFrame, startWebSocketRelay, textMessage } from './startWebSocketRelay.js'
 
 // The reference host and the SDK's client against each other, in one process on loopback.
 const chainId = 31337
@@ -87,11 +89,34 @@ describe('InferenceManager against the reference host', () => {
 
   test('a large prompt travels compressed and is answered', async () => {
     await using pair = await startPair()
-    await open(pair.manager, pair.host.url, '13')
+    // The client talks to the host through a relay that reads the frames on the wire.
+    await using relay = await startWebSocketRelay(pair.host.url)
+    await open(pair.manager, relay.url, '13')
     const prompt = 'The Queen said off with their heads. '.repeat(200)
     const result = await pair.manager.sendPrompt('13', prompt, { maxTokens: 10 }).result
     expect(result.content.length).toBeGreaterThan(0)
     expect(result.usage.prompt_tokens).toBeGreaterThan(1000)
+    await pair.manager.stop()
+
+    const ready = relay.frames.map(textMessage).find((message) => message?.type === 'session_ready')
+    const codecs: Record<string, number> = { 'deflate-raw': 0x01, gzip: 0x02 }
+    const codec = codecs[String(ready?.compression)]
+    expect(codec).toBeDefined()
+    // The prompt left the client as the one binary frame: the negotiated codec's byte, then the
+    // compressed JSON (not compressed by a WebSocket extension: RSV1 is clear), far smaller than
+    // the text it carries; every text frame the client sent was small.
+    const fromClient = relay.frames.filter((frame) => frame.from === 'client')
+    const binary = fromClient.filter((frame) => frame.opcode === 2)
+    expect(binary).toHaveLength(1)
+    const [frame] = binary as [RelayedFrame]
+    expect(frame.rsv1).toBe(false)
+    expect(frame.payload[0]).toBe(codec)
+    const compressed = frame.payload.subarray(1)
+    const json = (codec === 0x02 ? gunzipSync(compressed) : inflateRawSync(compressed)).toString()
+    expect(JSON.parse(json)).toMatchObject({ type: 'prompt', content: prompt })
+    expect(frame.wireBytes).toBeLessThan(json.length / 4)
+    const text = fromClient.filter((frame) => frame.opcode === 1)
+    expect(Math.max(...text.map((frame) => frame.payload.length))).toBeLessThan(1024)
   })
 
   test('a session resumes on a new socket to the same host with its context', async () => {

@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
-import { generateSessionKey, verifyMessage, verifyToken } from '@fabstir/auth'
+import { generateSessionKey, verifyMessage } from '@fabstir/auth'
+import { verifyToken } from '@fabstir/auth/host'
 import { type ResponseMessage, signingBytes, transcriptGenesis } from '@fabstir/protocol'
 import { describe, expect, test } from 'vitest'
 import { developmentHostAddress } from './auth/developmentHostAddress.js'

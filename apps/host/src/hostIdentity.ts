@@ -1,10 +1,10 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { signMessage } from '@fabstir/auth'
 import {
   type IssueSessionTokenOptions,
   type IssueSessionTokenReturnType,
   issueSessionToken,
-  signMessage,
-} from '@fabstir/auth'
+} from '@fabstir/auth/host'
 import type { CheckpointMessage, Hex, ResponseMessage } from '@fabstir/protocol'
 
 /**
@@ -22,7 +22,7 @@ export type HostIdentity = {
    */
   sign<message extends ResponseMessage | CheckpointMessage>(message: message): Promise<message>
   /**
-   * Issues a session token signed with the identity key (`issueSessionToken` of `@fabstir/auth`).
+   * Issues a session token signed with the identity key (`issueSessionToken` of `@fabstir/auth/host`).
    *
    * @throws {TypeError} for a malformed address, job id, permission or session key.
    */

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { describe, expect, test } from 'vitest'
 import type { ModelBackend } from './backends/ModelBackend.js'
 import { startHost } from './startHost.js'
@@ -9,6 +10,15 @@ const stub = (name: string): ModelBackend => ({
   generate: async function* () {},
   countTokens: async () => 0,
 })
+
+/** Whether this machine can listen on the IPv6 loopback `::1` (some containers cannot). */
+function canListenOnIpv6Loopback(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(0, '::1', () => server.close(() => resolve(true)))
+  })
+}
 
 describe('startHost options', () => {
   test('needs at least one backend and distinct names', async () => {
@@ -30,9 +40,9 @@ describe('startHost options', () => {
     await expect(startHost({ backends: [stub('a')], port: first.port })).rejects.toThrow()
   })
 
-  test('close is idempotent and the URL brackets an IPv6 host', async () => {
-    const host = await startHost({ backends: [stub('a')], host: '::1' }).catch(() => undefined)
-    if (host === undefined) return // no IPv6 loopback on this machine
+  test('close is idempotent and the URL brackets an IPv6 host', async (context) => {
+    context.skip(!(await canListenOnIpv6Loopback()), 'no IPv6 loopback (::1) on this machine')
+    await using host = await startHost({ backends: [stub('a')], host: '::1' })
     expect(host.url).toBe(`http://[::1]:${host.port}`)
     await Promise.all([host.close(), host.close()])
   })

@@ -1,4 +1,5 @@
-import { AuthError, createChallengeMessage, generateSessionKey, verifyToken } from '@fabstir/auth'
+import { createChallengeMessage, generateSessionKey } from '@fabstir/auth'
+import { AuthError, verifyToken } from '@fabstir/auth/host'
 import { decodeHttpBody, ProtocolError } from '@fabstir/protocol'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { createDevelopmentJobVerifier } from '../src/auth/createDevelopmentJobVerifier.js'

@@ -5,7 +5,8 @@ import {
   type HostMessage,
   type PromptMessage,
 } from '@fabstir/protocol'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
+import WebSocket from 'ws'
 import { createDevelopmentJobVerifier } from '../src/auth/createDevelopmentJobVerifier.js'
 import type { Clock } from '../src/clock.js'
 import { type StartHostOptions, type StartHostReturnType, startHost } from '../src/startHost.js'
@@ -43,6 +44,25 @@ const sessionInit = (token: string, fields: Record<string, unknown> = {}) =>
 function expectError(message: HostMessage, code: ErrorMessage['code'], fatal = false) {
   expect(message).toMatchObject({ type: 'error', code, fatal })
   return message as ErrorMessage
+}
+
+/**
+ * Records every frame handed to a `ws` socket's `send` in this process (the host's sockets and the
+ * test clients'), and whether that socket was still open then. Restored when the test ends.
+ */
+function recordSocketSends(): { open: boolean; frame: string }[] {
+  const sends: { open: boolean; frame: string }[] = []
+  const send = WebSocket.prototype.send
+  const spy = vi.spyOn(WebSocket.prototype, 'send').mockImplementation(function (
+    this: WebSocket,
+    ...args: Parameters<typeof send>
+  ) {
+    const [data] = args
+    sends.push({ open: this.readyState === WebSocket.OPEN, frame: String(data) })
+    return send.apply(this, args)
+  })
+  onTestFinished(() => spy.mockRestore())
+  return sends
 }
 
 /** A signed session of job `jobId` on a host with authentication, ready for prompts. */
@@ -259,19 +279,41 @@ describe('authenticated WebSocket sessions (development job verifier, scripted b
   })
 
   test('token_expiring waits for its time and is not sent after the socket closed', async () => {
-    const host = await start({ tokenTtlSeconds: 61 })
+    // The host's clock stands still on a whole second, so every token has the same exp and the
+    // notice is due exactly 3 s after session_ready (63 s tokens, notice 60 s before exp): a wide
+    // margin for a session to end before its notice, however loaded the machine.
+    const noticeDelayMs = 3_000
+    const now = Math.floor(Date.now() / 1000) * 1000
+    const host = await start({ clock: { now: () => now }, tokenTtlSeconds: 63 })
+    const sends = recordSocketSends()
     const sessionKey = await generateSessionKey()
-    const { client } = await signedSession(host.url, sessionKey)
-    // Due about a second after session_ready (whole seconds of the token's exp).
-    expect(await client.next()).toMatchObject({ type: 'token_expiring' })
 
+    // Session 43 ends, and the host closes its socket, long before its notice is due.
     const closed = await signedSession(host.url, sessionKey, '43')
     await closed.client.sendSigned({ type: 'session_end' }, sessionKey)
     await closed.client.until('session_closed')
     await closed.client.closed
+
+    // Session 42 opens afterwards with the same exp, so its notice timer fires after 43's would
+    // have: once 42's notice arrives, 43's is past due.
+    const openedAt = Date.now()
+    const { client } = await signedSession(host.url, sessionKey)
+    expect(await client.next()).toEqual({
+      type: 'token_expiring',
+      session_id: '42',
+      expires_at: now + 63_000,
+    })
+    // A lower bound only (load makes the notice later, never earlier); at once would be ~0 ms.
+    expect(Date.now() - openedAt).toBeGreaterThanOrEqual(noticeDelayMs - 500)
+
     expect(closed.client.received.map(({ message }) => message.type)).toEqual([
       'session_ready',
       'session_closed',
+    ])
+    // The host's side: nothing was handed to a socket after it closed, and no notice for 43.
+    expect(sends.filter(({ open }) => !open)).toEqual([])
+    expect(sends.filter(({ frame }) => frame.includes('token_expiring'))).toEqual([
+      { open: true, frame: expect.stringContaining('"session_id":"42"') },
     ])
   })
 

@@ -44,7 +44,7 @@ export type ReplayGuardErrorType = AuthError
  *
  * @example
  * ```ts
- * import { ReplayGuard } from '@fabstir/auth'
+ * import { ReplayGuard } from '@fabstir/auth/host'
  *
  * const guard = new ReplayGuard()
  * guard.check(message) // throws AuthError REPLAYED_MESSAGE when seen before

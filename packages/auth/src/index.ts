@@ -1,3 +1,6 @@
+// The client side of @fabstir/auth (browsers and Node). Host-only code is in `@fabstir/auth/host`
+// (token issuing and verification, challenge signer recovery, replay guard, permission checks),
+// Node-only key storage in `@fabstir/auth/node`.
 export {
   type AuthenticateSessionErrorType,
   type AuthenticateSessionOptions,
@@ -10,11 +13,6 @@ export {
   type CreateChallengeMessageOptions,
   createChallengeMessage,
 } from './challenge/createChallengeMessage.js'
-export {
-  type RecoverChallengeSignerErrorType,
-  type RecoverChallengeSignerOptions,
-  recoverChallengeSigner,
-} from './challenge/recoverChallengeSigner.js'
 export type { Ed25519, Ed25519ImplementationName } from './ed25519/Ed25519.js'
 export {
   type Ed25519Choice,
@@ -24,7 +22,6 @@ export {
 } from './ed25519/getEd25519.js'
 export { isNativeEd25519Supported, nativeEd25519 } from './ed25519/nativeEd25519.js'
 export { nobleEd25519 } from './ed25519/nobleEd25519.js'
-export { AuthError, type AuthErrorCode, type AuthErrorOptions } from './errors/AuthError.js'
 export {
   AuthRequestError,
   type AuthRequestErrorCode,
@@ -41,48 +38,13 @@ export {
   type GetPublicKeyOptions,
   getPublicKey,
 } from './getPublicKey.js'
-export type { Ed25519KeyInput } from './jwt/hostKeys.js'
-export {
-  type IssueSessionTokenErrorType,
-  type IssueSessionTokenOptions,
-  type IssueSessionTokenReturnType,
-  issueSessionToken,
-} from './jwt/issueSessionToken.js'
-export {
-  maxSessionTokenTtlSeconds,
-  type SessionPublicJwk,
-  type SessionTokenClaims,
-  sessionTokenAudience,
-} from './jwt/SessionTokenClaims.js'
-export { type ValidateTokenOptions, validateToken } from './jwt/validateToken.js'
-export {
-  getSessionPublicKey,
-  maxTokenBytes,
-  type VerifyTokenErrorType,
-  type VerifyTokenOptions,
-  verifyToken,
-} from './jwt/verifyToken.js'
 export {
   IndexedDBKeyStore,
   type IndexedDBKeyStoreOptions,
 } from './keystore/IndexedDBKeyStore.js'
 export { type KeyStore, type KeyStoreCallOptions, maxStoredKeyBytes } from './keystore/KeyStore.js'
 export { MemoryKeyStore } from './keystore/MemoryKeyStore.js'
-export { PermissionUsage, type PermissionUsageSnapshot } from './permissions/PermissionUsage.js'
 export { isPermission, permissions } from './permissions/permissions.js'
-export {
-  getRequiredPermission,
-  type Operation,
-  type RequirePermissionErrorType,
-  type RequirePermissionOptions,
-  requirePermission,
-} from './permissions/requirePermission.js'
-export {
-  type ReplayCheckable,
-  ReplayGuard,
-  type ReplayGuardErrorType,
-  type ReplayGuardOptions,
-} from './ReplayGuard.js'
 export {
   type RefreshTokenErrorType,
   type RefreshTokenOptions,

@@ -1,13 +1,12 @@
 import { ProtocolError } from '@fabstir/protocol'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test, vi } from 'vitest'
+import { getSessionPublicKey, verifyToken } from '../src/host.js'
 import {
   AuthRequestError,
   authenticateSession,
   type ChallengeSigner,
   generateSessionKey,
-  getSessionPublicKey,
-  verifyToken,
 } from '../src/index.js'
 import { startTestAuthServer, testChainId, testHostAddress } from './startTestAuthServer.js'
 

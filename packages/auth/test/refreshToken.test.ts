@@ -1,12 +1,7 @@
 import { privateKeyToAccount } from 'viem/accounts'
 import { expect, test, vi } from 'vitest'
-import {
-  AuthRequestError,
-  authenticateSession,
-  issueSessionToken,
-  refreshToken,
-  verifyToken,
-} from '../src/index.js'
+import { issueSessionToken, verifyToken } from '../src/host.js'
+import { AuthRequestError, authenticateSession, refreshToken } from '../src/index.js'
 import { startTestAuthServer, testChainId, testHostAddress } from './startTestAuthServer.js'
 
 const wallet = privateKeyToAccount(`0x${'42'.repeat(32)}`)

@@ -17,14 +17,12 @@ import {
 } from '@fabstir/protocol'
 import {
   AuthError,
-  createChallengeMessage,
-  generateSessionKey,
   getSessionPublicKey,
   issueSessionToken,
   recoverChallengeSigner,
-  type SessionKey,
   verifyToken,
-} from '../src/index.js'
+} from '../src/host.js'
+import { createChallengeMessage, generateSessionKey, type SessionKey } from '../src/index.js'
 
 export const testHostAddress: Address = '0x1111111111111111111111111111111111111111'
 export const testChainId = 84532

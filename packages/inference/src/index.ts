@@ -31,7 +31,11 @@ export {
   type StreamInferenceEvent,
 } from './LLMNodeClient.js'
 export type { RefreshTokenCallback, SessionState } from './session/SessionConnection.js'
-export type { WebSocketConstructor, WebSocketLike } from './session/webSocket.js'
+export type {
+  WebSocketConstructor,
+  WebSocketEventHandler,
+  WebSocketLike,
+} from './session/webSocket.js'
 export {
   type PromptResult,
   PromptStream,
@@ -39,4 +43,10 @@ export {
   type ResponseContext,
   type TextDeltaPart,
 } from './stream/PromptStream.js'
-export { TypedEventTarget } from './TypedEventTarget.js'
+export {
+  type AddEventListenerOptionsLike,
+  type EventListenerOptionsLike,
+  type TypedEventListener,
+  type TypedEventListenerObject,
+  TypedEventTarget,
+} from './TypedEventTarget.js'

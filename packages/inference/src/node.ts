@@ -13,4 +13,4 @@ import type { WebSocketConstructor } from './session/webSocket.js'
  * const manager = new InferenceManager({ webSocket })
  * ```
  */
-export const webSocket: WebSocketConstructor = WebSocket as unknown as WebSocketConstructor
+export const webSocket: WebSocketConstructor = WebSocket

@@ -15,6 +15,7 @@ import {
 import { webSocket } from '../src/node.js'
 import { createManager, deferred, nextEvent } from './managerHelpers.js'
 import {
+  forEachUntilClosed,
   type ScriptedConnection,
   type ScriptedHost,
   sendChunks,
@@ -188,12 +189,25 @@ describe('InferenceManager against a scripted ws host', () => {
 
   test('an AbortSignal rejects the stream with signal.reason and cancels on the host', async () => {
     const transcript = new Transcript()
+    /** Answers a prompt the client gave up on, once its `cancel` came, as a host does. */
+    const answerCancelled = async (connection: ScriptedConnection, content: string) => {
+      const prompt = await connection.expect('prompt')
+      expect(prompt.content).toBe(content)
+      await connection.expect('cancel')
+      connection.send(transcript.response(prompt, '', 'cancelled'))
+    }
     await using host = await startScriptedHost(async (connection) => {
       await handshake(connection)
       const prompt = await connection.expect('prompt')
       sendChunks(connection, prompt, ['partial'])
       await connection.expect('cancel')
       connection.send(transcript.response(prompt, 'partial', 'cancelled'))
+      const next = await connection.expect('prompt')
+      connection.send(transcript.response(next, `echo: ${next.content}`))
+      // The host holds these answers until the client cancels, so the abort and the timeout
+      // always come first, however slow the machine.
+      await answerCancelled(connection, 'never')
+      await answerCancelled(connection, 'slow')
       await serveSession(connection)
     })
     await using manager = await connect(host)
@@ -221,6 +235,23 @@ describe('InferenceManager against a scripted ws host', () => {
     const timedOut = manager.sendPrompt(sessionId, 'slow', { timeoutMs: 0 })
     const error = await timedOut.result.catch((caught: unknown) => caught)
     expect(isAbortError(error)).toBe(true)
+    expect(error).toMatchObject({ name: 'TimeoutError' })
+    // Both cancelled answers still enter the conversation, as they do on the host.
+    await expect(manager.sendPrompt(sessionId, 'after').result).resolves.toMatchObject({
+      content: 'echo: after',
+    })
+    expect(manager.getConversation(sessionId).map((message) => message.content)).toEqual([
+      'Hello',
+      'partial',
+      'next',
+      'echo: next',
+      'never',
+      '',
+      'slow',
+      '',
+      'after',
+      'echo: after',
+    ])
   })
 
   test('sendPrompts pipelines: all prompts are sent before the first answer, answers in order', async () => {
@@ -374,14 +405,13 @@ describe('InferenceManager faults', () => {
 
   test('a host that cannot be reached again: the session moves to a fallback host and the stream continues', async () => {
     const clientHasChunks = deferred()
-    const first = await startScriptedHost(async (connection) => {
+    await using first = await startScriptedHost(async (connection) => {
       await handshake(connection)
       const prompt = await connection.expect('prompt')
       sendChunks(connection, prompt, ['Hello', ' wor'])
       await clientHasChunks.promise
       // The host dies: its socket drops and nothing listens on its port any more.
-      connection.terminate()
-      await first.close()
+      await first.kill()
     })
     await using fallback = await startScriptedHost(async (connection) => {
       const resume = await connection.expect('session_resume')
@@ -588,8 +618,7 @@ describe('InferenceManager faults', () => {
   test('RATE_LIMITED beyond the retries fails with a retryable HostError carrying retryAfterMs', async () => {
     await using host = await startScriptedHost(async (connection) => {
       await handshake(connection)
-      for (;;) {
-        const prompt = await connection.expect('prompt')
+      await forEachUntilClosed(connection, 'prompt', (prompt) =>
         connection.send({
           type: 'error',
           session_id: prompt.session_id,
@@ -598,8 +627,8 @@ describe('InferenceManager faults', () => {
           message: 'slow down',
           retry_after_ms: 10,
           fatal: false,
-        })
-      }
+        }),
+      )
     })
     await using manager = await connect(host, { retryCount: 1 })
     const error = await manager
@@ -680,7 +709,7 @@ describe('InferenceManager faults', () => {
     await using manager = await connect(host, { retryCount: 2 })
     manager.addEventListener('reconnecting', () => {
       // Refuse every further connection.
-      void hostRef?.close().catch(() => {})
+      void hostRef?.kill()
       hostRef = undefined
     })
     const closed = nextEvent(manager, 'closed')

@@ -4,6 +4,7 @@ import { describe, expect, test, vi } from 'vitest'
 import { type InferenceManagerEvents, type SessionAuthOptions, SigningError } from '../src/index.js'
 import { createManager, deferred, nextEvent } from './managerHelpers.js'
 import {
+  forEachUntilClosed,
   type ScriptedConnection,
   sendChunks,
   serveSession,
@@ -299,13 +300,12 @@ describe('signed sessions against a scripted ws host with a real host key', () =
     await using host = await startScriptedHost(
       async (connection) => {
         await signedHandshake(connection)
-        for (;;) {
-          const prompt = (await connection.expect('prompt')) as PromptMessage
+        await forEachUntilClosed(connection, 'prompt', (prompt) => {
           // The host's notice for the token it holds (the first one, on this socket).
           connection.send({ type: 'token_expiring', expires_at: staleExpiresAt })
           sendChunks(connection, prompt, ['ok'])
           connection.send(new Transcript().response(prompt, 'ok'))
-        }
+        })
       },
       { hostKey, clientKey: sessionKey.publicKey },
     )

@@ -54,6 +54,22 @@ export type ScriptedConnection = {
   readonly closed: Promise<{ code: number }>
 }
 
+/**
+ * Thrown by {@link ScriptedConnection.next} and {@link ScriptedConnection.expect} when the client's
+ * socket closed before the message came. A script that lets it escape fails its test (the client
+ * left before the script got what it waited for); {@link serveSession} takes it as the end.
+ */
+export class ClientClosedError extends Error {
+  override readonly name = 'ClientClosedError'
+
+  constructor(readonly code: number) {
+    super(`client closed (${code})`)
+  }
+}
+
+/** How long `close()` waits for the scripts to return once every socket is gone. */
+const scriptsFinishMs = 10_000
+
 export type ScriptedHost = {
   /** The host's http base URL, as discovery would give it. */
   url: string
@@ -63,13 +79,24 @@ export type ScriptedHost = {
   binary: boolean[]
   /** Resolves with connection `number` once it was made. */
   connection(number: number): Promise<ScriptedConnection>
+  /**
+   * The host dies: every socket drops without a close handshake and nothing listens on its port
+   * any more, so a reconnect is refused. Scripts run on to their end; a script may call it.
+   */
+  kill(): Promise<void>
+  /**
+   * Kills the host, waits for every script to return (at most 10 s) and throws what went wrong: an
+   * error a script threw or a message it could not decode (each also printed when it happens), or
+   * a script that did not return. Idempotent; a script must not await it (it waits for scripts).
+   */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }
 
 /**
- * Starts a scripted host. `script` runs once per connection; errors it throws fail the test via
- * `host.close()`.
+ * Starts a scripted host. `script` runs once per connection. An error it throws (a
+ * {@link ClientClosedError} too) kills the host at once, so the client cannot wait for an answer
+ * that will not come, and fails the test when the test closes the host (hold it with `await using`).
  */
 export async function startScriptedHost(
   script: (connection: ScriptedConnection) => Promise<void> | void,
@@ -89,9 +116,22 @@ export async function startScriptedHost(
   const binary: boolean[] = []
   const connections: ScriptedConnection[] = []
   const waiters = new Map<number, (connection: ScriptedConnection) => void>()
-  const scriptErrors: unknown[] = []
+  const failures: unknown[] = []
   const sockets = new Set<WebSocket>()
   const running: Promise<void>[] = []
+  let killed: Promise<void> | undefined
+  const kill = () => {
+    killed ??= new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.terminate()
+      server.close(() => resolve())
+    })
+    return killed
+  }
+  const fail = (error: unknown) => {
+    console.error('scripted host: the script failed', error)
+    failures.push(error)
+    void kill()
+  }
 
   server.on('connection', (socket, request) => {
     sockets.add(socket)
@@ -123,7 +163,13 @@ export async function startScriptedHost(
     let signing = false
     socket.on('message', (data, isBinary) => {
       const frame = isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8')
-      const message = decodeClientMessage(frame)
+      let message: ClientMessage
+      try {
+        message = decodeClientMessage(frame)
+      } catch (error) {
+        fail(error)
+        return
+      }
       received.push(message)
       binary.push(isBinary)
       inbox = inbox.then(async () => {
@@ -149,13 +195,13 @@ export async function startScriptedHost(
         }
         queue.push(message)
         wake?.()
-      })
+      }, fail)
     })
     const next = async (): Promise<ClientMessage> => {
       for (;;) {
         const message = queue.shift()
         if (message !== undefined) return message
-        if (closedCode !== undefined) throw new Error(`client closed (${closedCode})`)
+        if (closedCode !== undefined) throw new ClientClosedError(closedCode)
         await new Promise<void>((resolve) => {
           wake = resolve
         })
@@ -202,21 +248,32 @@ export async function startScriptedHost(
         try {
           await script(connection)
         } catch (error) {
-          // A script that stops because the client went away is not a failure.
-          if (!(error instanceof Error && error.message.startsWith('client closed'))) {
-            scriptErrors.push(error)
-          }
+          fail(error)
         }
       })(),
     )
   })
 
   const { port } = server.address() as AddressInfo
-  const close = async () => {
-    for (const socket of sockets) socket.terminate()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    await Promise.all(running)
-    if (scriptErrors.length > 0) throw scriptErrors[0]
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= (async () => {
+      await kill()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const finished = await Promise.race([
+        Promise.all(running).then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), scriptsFinishMs)
+        }),
+      ])
+      clearTimeout(timer)
+      if (!finished) {
+        failures.push(new Error(`a script did not return within ${scriptsFinishMs} ms of close()`))
+      }
+      if (failures.length === 1) throw failures[0]
+      if (failures.length > 1) throw new AggregateError(failures, 'scripted host: scripts failed')
+    })()
+    return closing
   }
   return {
     url: `http://127.0.0.1:${port}`,
@@ -227,6 +284,7 @@ export async function startScriptedHost(
       if (existing !== undefined) return Promise.resolve(existing)
       return new Promise((resolve) => waiters.set(number, resolve))
     },
+    kill,
     close,
     [Symbol.asyncDispose]: close,
   }
@@ -305,9 +363,30 @@ export function sendChunks(
 }
 
 /**
+ * Hands each message of `type` to `handle`, in order, until the client's socket closes: for a
+ * script whose normal end is the client leaving. Another message type fails the script.
+ */
+export async function forEachUntilClosed<type extends ClientMessageType>(
+  connection: ScriptedConnection,
+  type: type,
+  handle: (message: Extract<ClientMessage, { type: type }>) => Promise<void> | void,
+): Promise<void> {
+  for (;;) {
+    let message: Extract<ClientMessage, { type: type }>
+    try {
+      message = await connection.expect(type)
+    } catch (error) {
+      if (error instanceof ClientClosedError) return
+      throw error
+    }
+    await handle(message)
+  }
+}
+
+/**
  * A well-behaved host: answers `session_init`/`session_resume` with `session_ready`, each prompt
  * with `answer(prompt)` as chunks then a response, `ping` with `pong`, `session_end` with
- * `session_closed`. Returns when the client leaves.
+ * `session_closed`. Returns when the client leaves (after `session_end`, or its socket closed).
  */
 export async function serveSession(
   connection: ScriptedConnection,
@@ -315,7 +394,13 @@ export async function serveSession(
   transcript = new Transcript(),
 ): Promise<void> {
   for (;;) {
-    const message = await connection.next()
+    let message: ClientMessage
+    try {
+      message = await connection.next()
+    } catch (error) {
+      if (error instanceof ClientClosedError) return
+      throw error
+    }
     switch (message.type) {
       case 'session_init':
       case 'session_resume':

@@ -1,12 +1,5 @@
-import canonicalizeExport from 'canonicalize'
+import canonicalize from 'canonicalize'
 import { ProtocolError } from './errors/ProtocolError.js'
-
-// canonicalize is an ES module only. The CommonJS build loads it with require(), whose interop
-// hands over the module namespace where the ES build gets the function itself.
-const canonicalize: (value: unknown) => string | undefined =
-  typeof canonicalizeExport === 'function'
-    ? canonicalizeExport
-    : (canonicalizeExport as { default: typeof canonicalizeExport }).default
 
 /**
  * Serialises a JSON value as RFC 8785 (JCS) canonical JSON: keys sorted by UTF-16 code units, no

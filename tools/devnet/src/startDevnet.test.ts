@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import {
   getModelId,
   hostEarningsAbi,
@@ -103,11 +104,13 @@ test('the wallet client of an account sends from it; the test client moves the c
 })
 
 test('the command prints and writes the devnet as JSON and stops on SIGINT', async () => {
+  // From this file, not the working directory: `pnpm test` runs every project from the root.
+  const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url))
   const out = join(mkdtempSync(join(tmpdir(), 'fabstir-devnet-')), 'devnet.json')
   const tsx = createRequire(import.meta.url).resolve('tsx')
   const child = spawn(
     process.execPath,
-    ['--conditions=@fabstir/source', '--import', tsx, 'src/main.ts', '--port', '0', '--out', out],
+    ['--conditions=@fabstir/source', '--import', tsx, mainPath, '--port', '0', '--out', out],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   const exited = once(child, 'exit')

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { AuthError, createChallengeMessage } from '@fabstir/auth'
+import { createChallengeMessage } from '@fabstir/auth'
+import { AuthError } from '@fabstir/auth/host'
 import type { Address } from '@fabstir/protocol'
 import type { Clock } from '../clock.js'
 

@@ -27,7 +27,7 @@ export type VerifyJobOptions = {
  *
  * @example
  * ```ts
- * import { AuthError } from '@fabstir/auth'
+ * import { AuthError } from '@fabstir/auth/host'
  * import type { JobVerifier } from '@fabstir/host'
  *
  * const jobVerifier: JobVerifier = {

@@ -1,4 +1,4 @@
-import { AuthError } from '@fabstir/auth'
+import { AuthError } from '@fabstir/auth/host'
 import { ProtocolError } from '@fabstir/protocol'
 import type { HostContext } from '../internal/HostContext.js'
 import type { JobVerifier, VerifyJobParameters } from './JobVerifier.js'

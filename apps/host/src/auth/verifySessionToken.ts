@@ -1,4 +1,4 @@
-import { type SessionTokenClaims, verifyToken } from '@fabstir/auth'
+import { type SessionTokenClaims, verifyToken } from '@fabstir/auth/host'
 import type { HostContext } from '../internal/HostContext.js'
 
 /**

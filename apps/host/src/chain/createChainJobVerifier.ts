@@ -1,4 +1,4 @@
-import { AuthError } from '@fabstir/auth'
+import { AuthError } from '@fabstir/auth/host'
 import { ProtocolError } from '@fabstir/protocol'
 import type { Address } from 'viem'
 import type { JobVerifier } from '../auth/JobVerifier.js'

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { getSessionPublicKey } from '@fabstir/auth'
+import { getSessionPublicKey } from '@fabstir/auth/host'
 import type { AuthRefreshResponse } from '@fabstir/protocol'
 import { checkJob, requireJobVerifier } from '../auth/checkJob.js'
 import { verifySessionToken } from '../auth/verifySessionToken.js'

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { AuthError, recoverChallengeSigner } from '@fabstir/auth'
+import { AuthError, recoverChallengeSigner } from '@fabstir/auth/host'
 import {
   type Address,
   type AuthTokenResponse,

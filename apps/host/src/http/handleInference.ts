@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { requirePermission } from '@fabstir/auth'
+import { requirePermission } from '@fabstir/auth/host'
 import { type InferenceEvent, type InferenceResponse, ProtocolError } from '@fabstir/protocol'
 import { verifySessionToken } from '../auth/verifySessionToken.js'
 import { generateReply } from '../generateReply.js'

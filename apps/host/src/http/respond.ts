@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { AuthError } from '@fabstir/auth'
+import { AuthError } from '@fabstir/auth/host'
 import { type HttpErrorBody, httpStatusForCode, ProtocolError } from '@fabstir/protocol'
 import type { Logger } from '../logger.js'
 

@@ -1,4 +1,4 @@
-import type { ReplayGuard } from '@fabstir/auth'
+import type { ReplayGuard } from '@fabstir/auth/host'
 import type { Address } from '@fabstir/protocol'
 import type { ChallengeStore } from '../auth/ChallengeStore.js'
 import type { JobVerifier } from '../auth/JobVerifier.js'

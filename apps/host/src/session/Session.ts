@@ -1,4 +1,4 @@
-import type { PermissionUsage } from '@fabstir/auth'
+import type { PermissionUsage } from '@fabstir/auth/host'
 import type { Hex, HostMessage, Usage } from '@fabstir/protocol'
 import type { ModelBackend } from '../backends/ModelBackend.js'
 import type { SlidingWindowLimiter } from '../SlidingWindowLimiter.js'

@@ -1,4 +1,4 @@
-import { PermissionUsage } from '@fabstir/auth'
+import { PermissionUsage } from '@fabstir/auth/host'
 import { transcriptGenesis } from '@fabstir/protocol'
 import { describe, expect, test, vi } from 'vitest'
 import type { ModelBackend } from '../backends/ModelBackend.js'

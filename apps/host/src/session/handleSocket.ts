@@ -1,4 +1,5 @@
-import { requirePermission, type SessionTokenClaims, verifyMessage } from '@fabstir/auth'
+import { verifyMessage } from '@fabstir/auth'
+import { requirePermission, type SessionTokenClaims } from '@fabstir/auth/host'
 import {
   type ClientMessage,
   type CompressionName,

@@ -1,4 +1,4 @@
-import { AuthError } from '@fabstir/auth'
+import { AuthError } from '@fabstir/auth/host'
 import { type ClientMessage, type ErrorCode, ProtocolError } from '@fabstir/protocol'
 
 /**

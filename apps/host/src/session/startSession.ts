@@ -1,10 +1,10 @@
+import { verifyMessage } from '@fabstir/auth'
 import {
   getSessionPublicKey,
   PermissionUsage,
   requirePermission,
   type SessionTokenClaims,
-  verifyMessage,
-} from '@fabstir/auth'
+} from '@fabstir/auth/host'
 import {
   type Hex,
   type Permission,

@@ -25,7 +25,7 @@ export type RecoverChallengeSignerErrorType = AuthError
  *   address can be recovered).
  * @example
  * ```ts
- * import { recoverChallengeSigner } from '@fabstir/auth'
+ * import { recoverChallengeSigner } from '@fabstir/auth/host'
  *
  * const signer = await recoverChallengeSigner({ message: challenge.message, signature })
  * if (signer.toLowerCase() !== request.address.toLowerCase()) throw new Error('not the depositor')

@@ -34,12 +34,13 @@ export type AuthErrorOptions = FabstirErrorOptions & {
  *
  * @example
  * ```ts
- * import { AuthError, verifyToken } from '@fabstir/auth'
+ * import { AuthError, verifyToken } from '@fabstir/auth/host'
  *
  * try {
- *   await verifyToken(token, { hostPublicKey })
+ *   await verifyToken(message.token, { hostPublicKey })
  * } catch (error) {
- *   if (AuthError.isInstance(error) && error.code === 'TOKEN_EXPIRED') await refresh()
+ *   if (!AuthError.isInstance(error)) throw error
+ *   socket.send(JSON.stringify(error.toErrorMessage({ fatal: true }))) // e.g. TOKEN_EXPIRED
  * }
  * ```
  */

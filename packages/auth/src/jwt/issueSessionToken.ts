@@ -66,7 +66,7 @@ export type IssueSessionTokenErrorType = TypeError | RangeError | FabstirError<'
  * @throws {FabstirError} `UNAVAILABLE` where the runtime has no WebCrypto Ed25519.
  * @example
  * ```ts
- * import { issueSessionToken } from '@fabstir/auth'
+ * import { issueSessionToken } from '@fabstir/auth/host'
  *
  * const { token, expiresAt } = await issueSessionToken({
  *   hostPrivateKey: process.env.HOST_ED25519_KEY as `0x${string}`,

@@ -15,9 +15,10 @@ export type ValidateTokenOptions = VerifyTokenOptions
  *   runtime without WebCrypto Ed25519: configuration errors are not hidden as `false`.
  * @example
  * ```ts
- * import { validateToken } from '@fabstir/auth'
+ * import { validateToken } from '@fabstir/auth/host'
  *
- * if (!(await validateToken(token, { hostPublicKey }))) await refreshToken()
+ * const valid = await validateToken(bearerToken, { hostPublicKey, issuer: hostAddress })
+ * if (!valid) response.writeHead(401).end()
  * ```
  */
 export async function validateToken(

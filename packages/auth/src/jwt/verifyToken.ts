@@ -63,7 +63,7 @@ export type VerifyTokenErrorType = AuthError | TypeError | RangeError | FabstirE
  * @throws {FabstirError} `UNAVAILABLE` where the runtime has no WebCrypto Ed25519.
  * @example
  * ```ts
- * import { getSessionPublicKey, verifyToken } from '@fabstir/auth'
+ * import { getSessionPublicKey, verifyToken } from '@fabstir/auth/host'
  *
  * const claims = await verifyToken(message.token, {
  *   hostPublicKey: identity.publicKeyHex,
@@ -144,7 +144,8 @@ export async function verifyToken(
  * @throws {TypeError} when the claims carry no Ed25519 key (not from {@link verifyToken}).
  * @example
  * ```ts
- * import { getSessionPublicKey, verifyMessage } from '@fabstir/auth'
+ * import { verifyMessage } from '@fabstir/auth'
+ * import { getSessionPublicKey } from '@fabstir/auth/host'
  *
  * const ok = await verifyMessage(prompt, getSessionPublicKey(claims))
  * ```

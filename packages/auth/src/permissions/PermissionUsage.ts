@@ -10,7 +10,7 @@ export type PermissionUsageSnapshot = Readonly<Record<Permission, number>>
  *
  * @example
  * ```ts
- * import { PermissionUsage } from '@fabstir/auth'
+ * import { PermissionUsage } from '@fabstir/auth/host'
  *
  * const usage = new PermissionUsage()
  * usage.record('inference')

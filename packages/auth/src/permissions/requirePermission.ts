@@ -30,7 +30,7 @@ const operationPermissions: Readonly<Record<string, Permission | null>> = {
  * @returns the permission it needs, or `null`.
  * @example
  * ```ts
- * import { getRequiredPermission } from '@fabstir/auth'
+ * import { getRequiredPermission } from '@fabstir/auth/host'
  *
  * getRequiredPermission('prompt') // 'inference'
  * ```
@@ -63,7 +63,7 @@ export type RequirePermissionErrorType = AuthError
  * @throws {AuthError} `PERMISSION_DENIED` when the token lacks the permission.
  * @example
  * ```ts
- * import { requirePermission, verifyToken } from '@fabstir/auth'
+ * import { requirePermission, verifyToken } from '@fabstir/auth/host'
  *
  * const claims = await verifyToken(token, { hostPublicKey })
  * requirePermission(claims, message.type) // throws PERMISSION_DENIED for session_resume without `resume`

@@ -1,6 +1,0 @@
-import { expect, test } from 'vitest'
-import * as proofs from './index.js'
-
-test('public surface', () => {
-  expect(Object.keys(proofs)).toEqual([])
-})
