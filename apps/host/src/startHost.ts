@@ -3,7 +3,13 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { maxSessionTokenTtlSeconds, ReplayGuard } from '@fabstir/auth/host'
-import { type Address, defaultMaxMessageBytes, type Hex } from '@fabstir/protocol'
+import {
+  type Address,
+  defaultMaxMessageBytes,
+  type Hex,
+  type HttpErrorBody,
+  type ProtocolError,
+} from '@fabstir/protocol'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { ChallengeStore } from './auth/ChallengeStore.js'
 import { developmentHostAddress } from './auth/developmentHostAddress.js'
@@ -14,6 +20,7 @@ import type { HostChainOptions } from './chain/HostChainOptions.js'
 import { type Clock, systemClock } from './clock.js'
 import { createHostIdentity } from './hostIdentity.js'
 import { handleHttpRequest } from './http/handleHttpRequest.js'
+import { malformedTarget, requestPath } from './http/requestPath.js'
 import type { HostContext } from './internal/HostContext.js'
 import type { HostLimits } from './internal/HostLimits.js'
 import { KeyedRateLimiter } from './KeyedRateLimiter.js'
@@ -255,17 +262,34 @@ export async function startHost({
   // ws checks each frame's size before buffering it; our own codec enforces it after inflation.
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes })
   const server = createServer((request, response) => {
-    void handleHttpRequest(context, request, response)
+    // handleHttpRequest never rejects; should it all the same, the request dies, not the host.
+    handleHttpRequest(context, request, response).catch(() => response.destroy())
   })
   server.on('upgrade', (request, socket: Duplex, head) => {
     socket.on('error', () => socket.destroy())
-    const path = new URL(request.url ?? '/', 'http://host').pathname
-    if (path !== '/v1/session' || closing.signal.aborted) {
-      socket.write('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    // A throw out of an event listener would end the process: nothing escapes this one.
+    try {
+      const path = requestPath(request.url)
+      if (path === undefined) {
+        refuseUpgrade(socket, 400, 'Bad Request', malformedTarget())
+        return
+      }
+      if (path !== '/v1/session' || closing.signal.aborted) {
+        refuseUpgrade(socket, 404, 'Not Found')
+        return
+      }
+      webSockets.handleUpgrade(request, socket, head, (webSocket) => {
+        try {
+          handleSocket(context, webSocket)
+        } catch (error) {
+          logger.error('cannot serve a WebSocket', { error: String(error) })
+          webSocket.terminate()
+        }
+      })
+    } catch (error) {
+      logger.error('upgrade failed', { error: String(error) })
       socket.destroy()
-      return
     }
-    webSockets.handleUpgrade(request, socket, head, (webSocket) => handleSocket(context, webSocket))
   })
   server.on('clientError', (_error, socket) => socket.destroy())
 
@@ -318,6 +342,30 @@ export async function startHost({
     close,
     [Symbol.asyncDispose]: close,
   }
+}
+
+/** Answers an upgrade that is not served with a bare HTTP response, then cuts the socket. */
+function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  error?: ProtocolError,
+): void {
+  let head = `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n`
+  let body = ''
+  if (error !== undefined) {
+    const payload: HttpErrorBody = {
+      error: {
+        code: error.code,
+        message: error.shortMessage,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      },
+    }
+    body = JSON.stringify(payload)
+    head += 'content-type: application/json; charset=utf-8\r\n'
+  }
+  socket.write(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  socket.destroy()
 }
 
 // A socket gets a second to answer the close handshake, then is cut.

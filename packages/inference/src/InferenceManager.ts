@@ -23,7 +23,12 @@ export type InferenceManagerOptions = {
   firstTokenTimeoutMs?: number
   /** How long the host may pause between tokens (and before the final response). @default 30_000 */
   interTokenTimeoutMs?: number
-  /** Retries of a failed connect, of a lost connection (reconnects) and of a `RATE_LIMITED` prompt. @default 3 */
+  /**
+   * Retries of a failed connect, of a lost connection (reconnects) and of a `RATE_LIMITED` prompt.
+   * A prompt's budget covers its whole life: once the connection was lost more than `retryCount`
+   * times while it was in flight (each resume succeeding or not), it fails with `ConnectionError`
+   * `CONNECTION_LOST`. @default 3
+   */
   retryCount?: number
   /** Base of the exponential backoff (with jitter) between retries. @default 250 */
   retryDelayMs?: number
@@ -37,6 +42,13 @@ export type InferenceManagerOptions = {
   maxBufferedParts?: number
   /** Prompts of a session sent to the host before earlier ones are answered. @default 4 */
   maxPipelinedPrompts?: number
+  /**
+   * UTF-8 bytes of answer text one prompt may get from a host (per attempt; a prompt stream
+   * buffers at most as much for a slow consumer). More fails the prompt with `StreamError`
+   * `RESPONSE_TOO_LARGE` and breaks the connection, as stream chunks beyond the prompt's
+   * `maxTokens` (plus one) do. @default 4_194_304 (4 MiB)
+   */
+  maxResponseBytes?: number
   /**
    * Local cache of deterministic answers (`temperature: 0`, same model, conversation, prompt and
    * `maxTokens`), keyed by the SHA-256 of their canonical JSON. A hit is answered without the
@@ -229,6 +241,7 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     shouldRetry = defaultShouldRetry,
     maxBufferedParts = 256,
     maxPipelinedPrompts = 4,
+    maxResponseBytes = 4 * 1024 * 1024,
     cache = false,
     tokenRefreshMarginMs = 90_000,
     webSocket = (globalThis as { WebSocket?: unknown }).WebSocket as
@@ -258,11 +271,15 @@ export class InferenceManager extends TypedEventTarget<InferenceManagerEvents> {
     if (!Number.isInteger(maxPipelinedPrompts) || maxPipelinedPrompts < 1) {
       throw new RangeError('maxPipelinedPrompts must be an integer ≥ 1')
     }
+    if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+      throw new RangeError('maxResponseBytes must be an integer ≥ 1')
+    }
     this.#settings = {
       ...numbers,
       shouldRetry,
       maxBufferedParts,
       maxPipelinedPrompts,
+      maxResponseBytes,
     }
     this.#webSocket = webSocket
     this.#now = now

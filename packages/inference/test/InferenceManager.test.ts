@@ -827,6 +827,7 @@ describe('InferenceManager faults', () => {
     expect(() => new InferenceManager({ webSocket, retryCount: -1 })).toThrow(RangeError)
     expect(() => new InferenceManager({ webSocket, maxBufferedParts: 0 })).toThrow(RangeError)
     expect(() => new InferenceManager({ webSocket, maxPipelinedPrompts: 0 })).toThrow(RangeError)
+    expect(() => new InferenceManager({ webSocket, maxResponseBytes: 0 })).toThrow(RangeError)
     expect(() => new InferenceManager({ webSocket, cache: { maxEntries: 0 } })).toThrow(RangeError)
     // A runtime without a WebSocket (Node 20; Node 22 has one, so hide it).
     vi.stubGlobal('WebSocket', undefined)
@@ -838,5 +839,150 @@ describe('InferenceManager faults', () => {
     const stream = manager.sendPrompt(sessionId, 'hi')
     await collect(stream)
     expect(() => stream[Symbol.asyncIterator]()).toThrow(TypeError)
+  })
+})
+
+/** Rejects when `promise` is still pending after `ms`: a hang fails the test instead of stalling it. */
+function settlesWithin<value>(promise: Promise<value>, ms: number): Promise<value> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const hung = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, hung]).finally(() => clearTimeout(timer))
+}
+
+describe('InferenceManager against a hostile host', () => {
+  test('stream chunks past max_tokens (+1) fail the prompt with RESPONSE_TOO_LARGE; the session goes on', async () => {
+    await using host = await startScriptedHost(async (connection) => {
+      if (connection.number === 0) {
+        await handshake(connection)
+        const prompt = await connection.expect('prompt')
+        expect(prompt.max_tokens).toBe(3)
+        // Endless chunks: far more than max_tokens.
+        sendChunks(
+          connection,
+          prompt,
+          Array.from({ length: 200 }, () => 'x'),
+        )
+        const { code } = await connection.closed
+        expect(code).toBe(4002)
+        return
+      }
+      await serveSession(connection)
+    })
+    // Without the bound the stream would only end at this stall, with the wrong error.
+    await using manager = await connect(host, { interTokenTimeoutMs: 3_000 })
+    const ready = nextEvent(manager, 'ready')
+    const stream = manager.sendPrompt(sessionId, 'count', { maxTokens: 3 })
+    const parts: string[] = []
+    const error = await (async () => {
+      for await (const part of stream) parts.push(part.text)
+    })().catch((caught: unknown) => caught)
+    // seq 0–3 are delivered (max_tokens 3, one trailing chunk tolerated); seq 4 breaks the protocol.
+    expect(parts.join('')).toBe('xxxx')
+    expect(StreamError.isInstance(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', requestId: stream.requestId })
+    expect((error as StreamError).shortMessage).toContain('maxTokens')
+    expect((error as StreamError).message).toContain('seq 4 with max_tokens 3')
+    await expect(stream.result).rejects.toBe(error)
+    expect((await ready).detail.resumed).toBe(true)
+    await expect(manager.sendPrompt(sessionId, 'again').result).resolves.toMatchObject({
+      content: 'echo: again',
+    })
+  })
+
+  test('oversized stream chunks fail the prompt with RESPONSE_TOO_LARGE at maxResponseBytes (default 4 MiB)', async () => {
+    const mebibyte = 'é'.repeat(512 * 1024) // 1 MiB of UTF-8 in 512 Ki UTF-16 units
+    await using host = await startScriptedHost(async (connection) => {
+      if (connection.number === 0) {
+        await handshake(connection)
+        const prompt = await connection.expect('prompt')
+        sendChunks(
+          connection,
+          prompt,
+          Array.from({ length: 6 }, () => mebibyte),
+        )
+        const { code } = await connection.closed
+        expect(code).toBe(4002)
+        return
+      }
+      await serveSession(connection)
+    })
+    await using manager = await connect(host, { interTokenTimeoutMs: 3_000 })
+    const ready = nextEvent(manager, 'ready')
+    const stream = manager.sendPrompt(sessionId, 'talk')
+    let delivered = 0
+    const error = await (async () => {
+      for await (const part of stream) delivered += part.text.length
+    })().catch((caught: unknown) => caught)
+    expect(delivered).toBe(4 * mebibyte.length)
+    expect(StreamError.isInstance(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', isRetryable: true })
+    expect((error as StreamError).shortMessage).toBe(
+      "The host's answer exceeded maxResponseBytes (4194304 bytes)",
+    )
+    await ready
+    await expect(manager.sendPrompt(sessionId, 'again').result).resolves.toMatchObject({
+      content: 'echo: again',
+    })
+  })
+
+  test('a final response larger than maxResponseBytes fails the prompt and is not recorded', async () => {
+    await using host = await startScriptedHost(async (connection) => {
+      if (connection.number === 0) {
+        await handshake(connection)
+        const prompt = await connection.expect('prompt')
+        connection.send(new Transcript().response(prompt, 'y'.repeat(101)))
+        await connection.closed
+        return
+      }
+      await serveSession(connection)
+    })
+    await using manager = await connect(host, { maxResponseBytes: 100 })
+    const ready = nextEvent(manager, 'ready')
+    const error = await manager
+      .sendPrompt(sessionId, 'hi')
+      .result.catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ name: 'StreamError', code: 'RESPONSE_TOO_LARGE' })
+    expect((error as StreamError).message).toContain('maxResponseBytes (100 bytes)')
+    await ready
+    expect(manager.getConversation(sessionId)).toEqual([])
+  })
+
+  test('a host that accepts every resume and closes mid-stream again: CONNECTION_LOST after retryCount reconnects', async () => {
+    await using host = await startScriptedHost(async (connection) => {
+      await handshake(connection)
+      await forEachUntilClosed(connection, 'prompt', (prompt) => {
+        if (prompt.content === 'loop') {
+          sendChunks(connection, prompt, ['Hel'])
+          connection.close(1011)
+          return
+        }
+        const chunks = ['echo: ', prompt.content]
+        sendChunks(connection, prompt, chunks)
+        connection.send(new Transcript().response(prompt, chunks.join('')))
+      })
+    })
+    await using manager = await connect(host, { retryCount: 3 })
+    let reconnects = 0
+    manager.addEventListener('reconnecting', () => reconnects++)
+    const stream = manager.sendPrompt(sessionId, 'loop')
+    const error = await settlesWithin(stream.result, 5_000).catch((caught: unknown) => caught)
+    expect(ConnectionError.isInstance(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'CONNECTION_LOST', sessionId })
+    expect((error as ConnectionError).message).toContain(
+      'the connection was lost 4 times while the prompt was in flight (retryCount 3)',
+    )
+    // Sent on the first connection and on each of the 3 resumed ones: 3 reconnects for it.
+    const sent = host.received.filter(
+      (message) => message.type === 'prompt' && message.content === 'loop',
+    )
+    expect(sent).toHaveLength(4)
+    expect(reconnects).toBeGreaterThanOrEqual(4)
+    // The session survives the prompt: the next one is answered.
+    await expect(manager.sendPrompt(sessionId, 'after').result).resolves.toMatchObject({
+      content: 'echo: after',
+    })
+    expect(manager.getSessionState(sessionId)).toBe('ready')
   })
 })

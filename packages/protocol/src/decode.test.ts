@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { rejection } from '../test/helpers.js'
 import { compressFrame } from './compression.js'
-import { decodeClientMessage, decodeHostMessage } from './decode.js'
+import { decodeClientMessage, decodeHostMessage, decodeHttpBody } from './decode.js'
 import { encodeMessage } from './encode.js'
 import type { PingMessage } from './messages/client.js'
 
@@ -323,5 +323,54 @@ describe('unknown fields are kept at every depth, so signatures over them verify
       usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, cached_tokens: 1 },
     }
     expect(decodeHostMessage(JSON.stringify(closed))).toEqual(closed)
+  })
+})
+
+describe('a message without a canonical JSON form is refused: a lone surrogate anywhere', () => {
+  // JSON text with `\ud800` escapes, as a client would send it: valid JSON, valid UTF-8 (ASCII).
+  const prompt = (extra: string) =>
+    `{"type":"prompt","session_id":"42","message_index":1,"ts":0,"request_id":"r-1",${extra}}`
+
+  test.each([
+    ['content', prompt('"content":"a \\ud800"'), 'content'],
+    ['a trailing low surrogate', prompt('"content":"a \\udc00 b"'), 'content'],
+    ['an unknown field', prompt('"content":"hi","x_note":"\\ud800"'), 'x_note'],
+    [
+      'nested in an unknown field',
+      prompt('"content":"hi","x":{"a":[1,{"b":"\\udbff"}]}'),
+      'x.a.1.b',
+    ],
+    ['a key', prompt('"content":"hi","x":{"\\ud800":1}'), 'a key in x'],
+  ])('in %s: BAD_MESSAGE naming where and the request_id', (_where, text, path) => {
+    const error = rejection(() => decodeClientMessage(text))
+    expect(error.code).toBe('BAD_MESSAGE')
+    expect(error.requestId).toBe('r-1')
+    expect(error.sessionId).toBe('42')
+    expect(error.details).toBe(`${path}: a lone surrogate`)
+    expect(error.toErrorMessage()).toMatchObject({ request_id: 'r-1', code: 'BAD_MESSAGE' })
+  })
+
+  test('also in a binary (UTF-8) frame, a host message and an HTTP body', () => {
+    const text = prompt('"content":"\\ud800"')
+    expect(rejection(() => decodeClientMessage(encoder.encode(text), { frame: 'text' })).code).toBe(
+      'BAD_MESSAGE',
+    )
+    const chunk =
+      '{"type":"stream_chunk","session_id":"1","request_id":"r","seq":0,"content":"\\ud800","tokens":1}'
+    expect(rejection(() => decodeHostMessage(chunk)).details).toBe('content: a lone surrogate')
+    const body = '{"model":"m","prompt":"\\ud800","max_tokens":1}'
+    expect(rejection(() => decodeHttpBody('inferenceRequest', body)).details).toBe(
+      'prompt: a lone surrogate',
+    )
+    expect(
+      rejection(() => decodeHttpBody('inferenceRequest', { json: { prompt: '\ud800' } })).code,
+    ).toBe('BAD_MESSAGE')
+  })
+
+  test('valid surrogate pairs and deep nesting pass', () => {
+    const text = prompt(
+      `"content":"\\ud83d\\ude00 😀","x":${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+    )
+    expect(decodeClientMessage(text)).toMatchObject({ content: '😀 😀' })
   })
 })

@@ -30,7 +30,9 @@ export type DecodeOptions = {
  * @param data - the frame as received.
  * @returns the typed message; unknown fields are kept, so a signature over them still verifies.
  * @throws {ProtocolError} `BAD_MESSAGE` for anything that is not a valid message (not JSON, binary
- *   garbage, unknown `type`, missing or mistyped fields); `MESSAGE_TOO_LARGE` past the size limit.
+ *   garbage, unknown `type`, missing or mistyped fields) or has no canonical JSON form (a lone
+ *   surrogate in any string or key, unknown fields included: signatures and the transcript hash
+ *   cover the message's canonical JSON, RFC 8785); `MESSAGE_TOO_LARGE` past the size limit.
  *   Never any other error.
  * @example
  * ```ts
@@ -60,7 +62,8 @@ export function decodeHostMessage(data: WireData, options: DecodeOptions = {}): 
  *
  * @param name - which body, e.g. `'version'` for `GET /v1/version`.
  * @param data - the body as text or bytes (UTF-8 JSON, never compressed), or already parsed JSON.
- * @throws {ProtocolError} `BAD_MESSAGE` or `MESSAGE_TOO_LARGE`, as {@link decodeClientMessage}.
+ * @throws {ProtocolError} `BAD_MESSAGE` (a lone surrogate included) or `MESSAGE_TOO_LARGE`, as
+ *   {@link decodeClientMessage}.
  * @example
  * ```ts
  * import { decodeHttpBody } from '@fabstir/protocol'
@@ -77,6 +80,7 @@ export function decodeHttpBody<name extends HttpBodyName>(
     typeof data === 'object' && data !== null && 'json' in data
       ? data.json
       : parseJson(data, { ...options, frame: 'text' })
+  refuseLoneSurrogates(json)
   const schema = httpBodySchemas[name] as v.GenericSchema<unknown, HttpBodies[name]>
   return validate(schema, json, `${name} body`)
 }
@@ -95,6 +99,7 @@ function decodeTyped<table extends SchemaTable>(
   }
   const { type } = json as { type?: unknown }
   const ids = idsOf(json)
+  refuseLoneSurrogates(json, ids)
   if (typeof type !== 'string') {
     throw new ProtocolError('BAD_MESSAGE', 'Message has no string "type"', ids)
   }
@@ -148,6 +153,55 @@ function idsOf(json: object): { sessionId?: string; requestId?: string } {
   return {
     ...(v.is(decimalId, sessionId) ? { sessionId } : {}),
     ...(v.is(requestIdSchema, requestId) ? { requestId } : {}),
+  }
+}
+
+// With the `u` flag a lone surrogate is a code point of category Cs; a valid pair is not.
+const loneSurrogate = /\p{Cs}/u
+
+/**
+ * Refuses JSON that has no canonical form (RFC 8785 forbids lone surrogates), wherever it is:
+ * in a known field, an unknown one (kept, and covered by signatures and the transcript hash) or a
+ * key. Walks without recursion, so no nesting depth overflows the stack. The error names where,
+ * never the string.
+ */
+function refuseLoneSurrogates(
+  json: unknown,
+  ids: { sessionId?: string; requestId?: string } = {},
+): void {
+  // Paths are built only for the offender: each entry links to its parent.
+  type Entry = { value: unknown; key: string; parent: Entry | undefined }
+  const stack: Entry[] = [{ value: json, key: '', parent: undefined }]
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const { value } = entry
+    let offender: string | undefined
+    if (typeof value === 'string') {
+      if (loneSurrogate.test(value)) offender = pathOf(entry)
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        if (loneSurrogate.test(key)) {
+          offender = `a key in ${pathOf(entry)}`
+          break
+        }
+        if (typeof item === 'string' || (typeof item === 'object' && item !== null)) {
+          stack.push({ value: item, key, parent: entry })
+        }
+      }
+    }
+    if (offender !== undefined) {
+      throw new ProtocolError('BAD_MESSAGE', 'Message has no canonical JSON form', {
+        ...ids,
+        details: `${offender.slice(0, 64)}: a lone surrogate`,
+      })
+    }
+  }
+
+  function pathOf(entry: Entry): string {
+    const keys: string[] = []
+    for (let at: Entry | undefined = entry; at?.parent !== undefined; at = at.parent) {
+      keys.push(at.key)
+    }
+    return keys.length === 0 ? '(root)' : keys.reverse().join('.')
   }
 }
 

@@ -6,6 +6,7 @@ import { handleAuthChallenge } from './handleAuthChallenge.js'
 import { handleAuthRefresh } from './handleAuthRefresh.js'
 import { handleAuthToken } from './handleAuthToken.js'
 import { handleInference } from './handleInference.js'
+import { malformedTarget, requestPath } from './requestPath.js'
 import { sendError, sendJson } from './respond.js'
 
 type Handler = (
@@ -37,7 +38,9 @@ const routes: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
 /**
  * @internal Serves the HTTP endpoints of PROTOCOL.md §2. Every error is `{error:{code, message}}`
  * with the code's status; an unknown path is a 404 and a known path with another method a 405
- * (both with code `BAD_MESSAGE`, as the protocol has no routing codes).
+ * (both with code `BAD_MESSAGE`, as the protocol has no routing codes), and a target that is no
+ * URL a 400 `BAD_MESSAGE`. Never rejects: whatever fails is answered (or, once the headers are
+ * sent, the connection is cut) and logged.
  */
 export async function handleHttpRequest(
   context: HostContext,
@@ -45,7 +48,38 @@ export async function handleHttpRequest(
   response: ServerResponse,
 ): Promise<void> {
   const { logger } = context
-  const path = new URL(request.url ?? '/', 'http://host').pathname
+  try {
+    await route(context, request, response)
+  } catch (error) {
+    // route answers its own failures; this is the last guard, for a throw while answering.
+    logger.error('request failed', { error: String(error) })
+    if (!response.headersSent) {
+      try {
+        sendError(response, error, { headers: { connection: 'close' }, logger })
+        return
+      } catch {
+        // fall through: cut the connection
+      }
+    }
+    response.destroy()
+  }
+}
+
+async function route(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { logger } = context
+  const path = requestPath(request.url)
+  if (path === undefined) {
+    sendError(response, malformedTarget(), {
+      status: 400,
+      headers: { connection: 'close' },
+      logger,
+    })
+    return
+  }
   const methods = Object.hasOwn(routes, path) ? routes[path] : undefined
   if (methods === undefined) {
     const error = new ProtocolError('BAD_MESSAGE', 'No such endpoint', {

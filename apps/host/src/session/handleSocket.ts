@@ -88,6 +88,11 @@ class SessionSocket {
     this.#inbox = this.#inbox
       .then(() => this.#handleFrame(data, isBinary))
       .catch((error: unknown) => this.#reply(error, true))
+      // The inbox must never hold a rejection: it would reach the process as unhandled.
+      .catch((error: unknown) => {
+        this.#context.logger.error('cannot answer a failed message', { error: String(error) })
+        this.#socket.terminate()
+      })
   }
 
   /** Sends a message; resolves at once unless the socket's buffer is past its bound. */
@@ -285,22 +290,37 @@ class SessionSocket {
     if (this.#running !== undefined || session === undefined) return
     const next = this.#queue.shift()
     if (next === undefined) {
-      if (this.#ending) void this.#end(session)
+      if (this.#ending) {
+        this.#end(session).catch((error: unknown) => {
+          this.#context.logger.error('cannot end the session', { error: String(error) })
+          this.#socket.terminate()
+        })
+      }
       return
     }
     this.#running = next
     const signal = AbortSignal.any([next.controller.signal, this.#context.closing])
-    void runPrompt({
+    // runPrompt never rejects (a failed prompt gets an INTERNAL error); the catches make sure no
+    // failure of one session's pipeline can ever reach the process as an unhandled rejection.
+    runPrompt({
       context: this.#context,
       session,
       prompt: next.prompt,
       signal,
       send: (message) => this.send(message),
       isAttached: () => this.#session === session,
-    }).finally(() => {
-      this.#running = undefined
-      this.#pump()
     })
+      .catch((error: unknown) => {
+        this.#context.logger.error('prompt pipeline failed', { error: String(error) })
+      })
+      .finally(() => {
+        this.#running = undefined
+        this.#pump()
+      })
+      .catch((error: unknown) => {
+        this.#context.logger.error('cannot run the next prompt', { error: String(error) })
+        this.#socket.terminate()
+      })
   }
 
   /**

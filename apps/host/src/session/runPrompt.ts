@@ -35,9 +35,29 @@ export type RunPromptOptions = {
  *
  * A turn enters the conversation and the transcript only when its response can be delivered: if
  * the client vanished mid-stream, the session stays as it was before the prompt, for a resume.
- * Never rejects.
+ *
+ * Never rejects: a failure anywhere in the pipeline (a backend that breaks its contract, a reply
+ * with no canonical form, signing) ends this prompt with an `error` `INTERNAL` naming its
+ * `request_id`, leaves the session as it was before the prompt, and is logged.
  */
-export async function runPrompt({
+export async function runPrompt(options: RunPromptOptions): Promise<void> {
+  const { context, session, prompt, send } = options
+  try {
+    await answerPrompt(options)
+  } catch (error) {
+    try {
+      context.logger.error('prompt failed', { sessionId: session.id, error: String(error) })
+      const failed = rejection(prompt, 'INTERNAL', 'The host failed to answer the prompt', {
+        details: 'see the host log',
+      })
+      await send(failed.toErrorMessage())
+    } catch {
+      // Nothing is left to tell: the socket is gone or the logger itself failed.
+    }
+  }
+}
+
+async function answerPrompt({
   context,
   session,
   prompt,
@@ -121,16 +141,8 @@ export async function runPrompt({
     usage: Usage,
     truncated: boolean,
   ): Promise<void> {
+    // Everything that can fail comes before the session changes: a failed turn is not recorded.
     const transcriptHead = nextTranscriptHead(session.transcriptHead, prompt, { content, usage })
-    session.conversation = conversation
-    session.transcriptHead = transcriptHead
-    session.usage = {
-      prompt_tokens: session.usage.prompt_tokens + usage.prompt_tokens,
-      completion_tokens: session.usage.completion_tokens + usage.completion_tokens,
-      total_tokens: session.usage.total_tokens + usage.total_tokens,
-    }
-    context.sessions.touch(session)
-    context.proofs?.recordResponse(session.id, usage.total_tokens, transcriptHead)
     const response: ResponseMessage = {
       type: 'response',
       session_id: session.id,
@@ -146,6 +158,16 @@ export async function runPrompt({
       },
       transcript_head: transcriptHead,
     }
-    await send(await context.identity.sign(response))
+    const signed = await context.identity.sign(response)
+    session.conversation = conversation
+    session.transcriptHead = transcriptHead
+    session.usage = {
+      prompt_tokens: session.usage.prompt_tokens + usage.prompt_tokens,
+      completion_tokens: session.usage.completion_tokens + usage.completion_tokens,
+      total_tokens: session.usage.total_tokens + usage.total_tokens,
+    }
+    context.sessions.touch(session)
+    context.proofs?.recordResponse(session.id, usage.total_tokens, transcriptHead)
+    await send(signed)
   }
 }

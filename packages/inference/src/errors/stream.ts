@@ -7,6 +7,7 @@ export type StreamErrorCode =
   | 'STREAM_SEQUENCE'
   | 'RESUME_DIVERGED'
   | 'STREAM_CLOSED'
+  | 'RESPONSE_TOO_LARGE'
 
 /** Options of a {@link StreamError}. */
 export type StreamErrorOptions = FabstirErrorOptions & {
@@ -23,6 +24,10 @@ export type StreamErrorOptions = FabstirErrorOptions & {
  * - `RESUME_DIVERGED`: after a reconnect the regenerated answer did not start with the text already
  *   delivered, so it cannot be continued without duplicating or contradicting it.
  * - `STREAM_CLOSED`: the session was ended or stopped while the prompt was pending.
+ * - `RESPONSE_TOO_LARGE`: the host sent more than the prompt may get: stream chunks beyond its
+ *   `maxTokens` (one extra chunk is tolerated), or more than `maxResponseBytes` of text; the
+ *   message says which. A host that does this breaks the protocol: the connection is treated as
+ *   broken (closed with 4002) and the session reconnects for the prompts behind this one.
  *
  * All but `STREAM_CLOSED` are retryable: asking again may succeed.
  *

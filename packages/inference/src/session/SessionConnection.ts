@@ -22,6 +22,7 @@ import { StreamError } from '../errors/stream.js'
 import { deadlineSignal, sleep } from '../internal/abort.js'
 import { backoffDelayMs, type RetryOptions } from '../internal/backoff.js'
 import { redactUrl } from '../internal/url.js'
+import { utf8ByteLength } from '../internal/utf8.js'
 import { PromptStream, type PromptStreamController } from '../stream/PromptStream.js'
 import { type WebSocketConstructor, type WebSocketLike, webSocketOpen } from './webSocket.js'
 
@@ -72,6 +73,8 @@ export type SessionConnectionSettings = RetryOptions & {
   interTokenTimeoutMs: number
   maxBufferedParts: number
   maxPipelinedPrompts: number
+  /** UTF-8 bytes of text one attempt at a prompt may stream (and a prompt stream may buffer). */
+  maxResponseBytes: number
   shouldRetry: (error: unknown) => boolean
   /** How long before the token's known expiry it is refreshed. */
   tokenRefreshMarginMs: number
@@ -119,6 +122,10 @@ type Pending = OutgoingPrompt & {
   expectedSeq: number
   /** Length of this attempt's text so far. */
   receivedLength: number
+  /** UTF-8 bytes of this attempt's text so far (at most `maxResponseBytes`). */
+  receivedBytes: number
+  /** Connections lost while this prompt was in flight (at most `retryCount`, then it fails). */
+  lostConnections: number
   /** Text delivered to the consumer, across attempts. */
   delivered: string
   /** How much of `delivered` this attempt has re-produced (see the no-loss policy). */
@@ -142,6 +149,12 @@ const placeholderSig = 'A'.repeat(86)
 const closeCodes = { normal: 1000, protocolViolation: 4002, timeout: 4008 } as const
 
 const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+
+/**
+ * `stream_chunk`s a prompt may get beyond its `max_tokens`: a host streams at most one chunk per
+ * token, and one more is tolerated (a detokenizer may flush held-back bytes in a trailing chunk).
+ */
+const extraChunkAllowance = 1
 
 /**
  * @internal One session's connection to a host: its socket, message queue, `message_index`
@@ -277,6 +290,7 @@ export class SessionConnection {
     const { stream, controller } = PromptStream.create({
       requestId,
       maxBufferedParts: this.#settings.maxBufferedParts,
+      maxBufferedBytes: this.#settings.maxResponseBytes,
       onCancel: () => {
         if (pending !== undefined) this.#cancel(pending)
       },
@@ -293,6 +307,8 @@ export class SessionConnection {
       cancelled: false,
       expectedSeq: 0,
       receivedLength: 0,
+      receivedBytes: 0,
+      lostConnections: 0,
       delivered: '',
       replayedLength: 0,
       diverged: false,
@@ -560,9 +576,25 @@ export class SessionConnection {
   async #reconnect(error: unknown): Promise<void> {
     this.#setState('reconnecting')
     for (const pending of [...this.#pending]) {
+      const inFlight = pending.sent
       pending.sent = false
       // A cancelled prompt is not asked again: it settles with what was delivered.
-      if (pending.cancelled) this.#settleLocally(pending)
+      if (pending.cancelled) {
+        this.#settleLocally(pending)
+        continue
+      }
+      // The retry budget covers the whole prompt, not each connection: a host that accepts every
+      // resume and then drops the connection again cannot keep a prompt pending forever.
+      if (inFlight && ++pending.lostConnections > this.#settings.retryCount) {
+        this.#remove(pending)
+        pending.controller.fail(
+          new ConnectionError('CONNECTION_LOST', 'Lost the connection to the host too often', {
+            cause: error,
+            details: `the connection was lost ${pending.lostConnections} times while the prompt was in flight (retryCount ${this.#settings.retryCount})`,
+            sessionId: this.sessionId,
+          }),
+        )
+      }
     }
     try {
       await this.#establish('resume', this.#lifetime.signal, error)
@@ -685,6 +717,7 @@ export class SessionConnection {
       pending.sent = true
       pending.expectedSeq = 0
       pending.receivedLength = 0
+      pending.receivedBytes = 0
       pending.replayedLength = 0
       inFlight++
     }
@@ -740,10 +773,9 @@ export class SessionConnection {
           const result = task()
           if (result !== undefined) await result
         } catch (error) {
-          // A bug in a handler surfaces as an uncaught error, as it would from the socket's own.
-          queueMicrotask(() => {
-            throw error
-          })
+          // Never rethrown (that would end the process): the prompt the host is working on fails
+          // with it and the connection is treated as broken, as for a protocol violation.
+          this.#violation(error, this.#head(), closeCodes.protocolViolation)
         }
       }
     } finally {
@@ -959,20 +991,51 @@ export class SessionConnection {
       this.#violation(error, pending, closeCodes.protocolViolation)
       return
     }
+    const maxTokens = pending.maxTokens
+    if (maxTokens !== undefined && message.seq >= maxTokens + extraChunkAllowance) {
+      const error = new StreamError(
+        'RESPONSE_TOO_LARGE',
+        'The host sent more stream chunks than the prompt’s maxTokens allows',
+        {
+          details: `seq ${message.seq} with max_tokens ${maxTokens} (at most ${maxTokens + extraChunkAllowance} chunks)`,
+          sessionId: this.sessionId,
+          requestId: pending.requestId,
+        },
+      )
+      this.#violation(error, pending, closeCodes.protocolViolation)
+      return
+    }
     pending.expectedSeq++
-    this.#deliver(pending, message.content, message.tokens)
-    this.#armTimer()
+    if (this.#deliver(pending, message.content, message.tokens)) this.#armTimer()
   }
 
   /**
    * Hands an attempt's new text to the consumer. After a reconnect the prompt is asked again and
    * the host regenerates from the start: text that re-produces what was already delivered is
    * swallowed, text beyond it is delivered, and text that contradicts it fails the stream with
-   * `RESUME_DIVERGED` (the prompt is cancelled on the host).
+   * `RESUME_DIVERGED` (the prompt is cancelled on the host). An attempt whose text exceeds
+   * `maxResponseBytes` fails the prompt with `RESPONSE_TOO_LARGE` and breaks the connection.
+   *
+   * @returns false when the prompt failed as a protocol violation (nothing more to do for it).
    */
-  #deliver(pending: Pending, text: string, tokens: number): void {
+  #deliver(pending: Pending, text: string, tokens: number): boolean {
     pending.receivedLength += text.length
-    if (pending.diverged) return
+    pending.receivedBytes += utf8ByteLength(text)
+    const maxBytes = this.#settings.maxResponseBytes
+    if (pending.receivedBytes > maxBytes) {
+      const error = new StreamError(
+        'RESPONSE_TOO_LARGE',
+        `The host's answer exceeded maxResponseBytes (${maxBytes} bytes)`,
+        {
+          details: `${pending.receivedBytes} bytes of text received for the prompt`,
+          sessionId: this.sessionId,
+          requestId: pending.requestId,
+        },
+      )
+      this.#violation(error, pending, closeCodes.protocolViolation)
+      return false
+    }
+    if (pending.diverged) return true
     let fresh = text
     if (pending.replayedLength < pending.delivered.length) {
       const expected = pending.delivered.slice(
@@ -989,23 +1052,27 @@ export class SessionConnection {
         )
         pending.diverged = true
         this.#cancel(pending)
-        return
+        return true
       }
       pending.replayedLength += expected.length
       fresh = fresh.slice(expected.length)
-      if (fresh === '') return
+      if (fresh === '') return true
     }
     pending.delivered += fresh
     pending.replayedLength = pending.delivered.length
     pending.controller.push({ type: 'text-delta', text: fresh, tokens })
+    return true
   }
 
   #onResponse(message: ResponseMessage): void {
     const pending = this.#find(message.request_id)
     if (pending === undefined) return
     // Text the chunks did not carry (a host that does not stream) is delivered now.
-    if (message.content.length > pending.receivedLength) {
-      this.#deliver(pending, message.content.slice(pending.receivedLength), 0)
+    if (
+      message.content.length > pending.receivedLength &&
+      !this.#deliver(pending, message.content.slice(pending.receivedLength), 0)
+    ) {
+      return
     }
     this.#remove(pending)
     const context = [...this.#history]

@@ -1,4 +1,5 @@
 import { describe, expect, test, vi } from 'vitest'
+import { StreamError } from '../errors/stream.js'
 import { type PromptResult, PromptStream } from './PromptStream.js'
 
 const result: PromptResult = {
@@ -11,11 +12,12 @@ const result: PromptResult = {
   cached: false,
 }
 
-function create(maxBufferedParts = 2) {
+function create(maxBufferedParts = 2, maxBufferedBytes = 1024) {
   const onCancel = vi.fn()
   const { stream, controller } = PromptStream.create({
     requestId: 'r1',
     maxBufferedParts,
+    maxBufferedBytes,
     onCancel,
   })
   return { stream, controller, onCancel }
@@ -33,6 +35,37 @@ describe('PromptStream', () => {
       { type: 'text-delta', text: 'a', tokens: 1 },
       { type: 'text-delta', text: 'bcd', tokens: 3 },
     ])
+    await expect(stream.result).resolves.toBe(result)
+  })
+
+  test('the merge buffer is bounded by maxBufferedBytes: overflow fails with RESPONSE_TOO_LARGE and cancels', async () => {
+    const { stream, controller, onCancel } = create(1, 8)
+    controller.push({ type: 'text-delta', text: 'abc', tokens: 1 })
+    controller.push({ type: 'text-delta', text: '€€', tokens: 2 }) // merged: 'abc€€' is 9 bytes > 8
+    expect(controller.settled).toBe(true)
+    expect(onCancel).toHaveBeenCalledTimes(1)
+    controller.push({ type: 'text-delta', text: 'more', tokens: 1 }) // ignored: settled
+    const iterator = stream[Symbol.asyncIterator]()
+    await expect(iterator.next()).resolves.toMatchObject({ value: { text: 'abc' } })
+    const error = await iterator.next().catch((caught: unknown) => caught)
+    expect(StreamError.isInstance(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', requestId: 'r1', isRetryable: true })
+    expect((error as Error).message).toContain('maxResponseBytes (8 bytes)')
+    await expect(stream.result).rejects.toBe(error)
+    stream.cancel() // already settled: no second cancel
+    expect(onCancel).toHaveBeenCalledTimes(1)
+  })
+
+  test('reading a buffered part frees its bytes', async () => {
+    const { stream, controller } = create(4, 4)
+    const iterator = stream[Symbol.asyncIterator]()
+    for (const text of ['abcd', 'efgh', 'ijkl']) {
+      controller.push({ type: 'text-delta', text, tokens: 1 })
+      await expect(iterator.next()).resolves.toMatchObject({ value: { text } })
+    }
+    controller.push({ type: 'text-delta', text: 'mnop', tokens: 1 })
+    controller.finish(result)
+    await expect(iterator.next()).resolves.toMatchObject({ value: { text: 'mnop' } })
     await expect(stream.result).resolves.toBe(result)
   })
 

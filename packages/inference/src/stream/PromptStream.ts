@@ -1,4 +1,6 @@
 import type { FinishReason, Hex, Usage } from '@fabstir/protocol'
+import { StreamError } from '../errors/stream.js'
+import { utf8ByteLength } from '../internal/utf8.js'
 
 /** A piece of the answer as it streams: the text of one `stream_chunk` and its token count. */
 export type TextDeltaPart = {
@@ -46,6 +48,11 @@ export type PromptStreamInit = {
   requestId: string
   /** Parts held for a slow consumer before text deltas are merged. */
   maxBufferedParts: number
+  /**
+   * UTF-8 bytes of text held for a slow consumer; past that the stream fails with
+   * `RESPONSE_TOO_LARGE` (after the parts already buffered) and the prompt is cancelled.
+   */
+  maxBufferedBytes: number
   /** Called once by `cancel()` or a `break` out of `for await`, unless the stream has settled. */
   onCancel: () => void
 }
@@ -62,8 +69,10 @@ type Waiter = {
  * (`finishReason: 'cancelled'`) and `.result` resolves with it.
  *
  * Buffering: at most `maxBufferedParts` parts wait for a slow consumer; past that, new text is
- * merged into the last buffered `text-delta`, so memory stays within the answer's own size (which
- * `.result` holds anyway) and nothing is dropped. A stream can be iterated once.
+ * merged into the last buffered `text-delta`, so nothing is dropped. The buffered text is bounded
+ * too, by the manager's `maxResponseBytes` (UTF-8): a stream that would buffer more fails with
+ * `StreamError` `RESPONSE_TOO_LARGE` after the parts already buffered, and the prompt is cancelled.
+ * A stream can be iterated once.
  *
  * @example
  * ```ts
@@ -83,6 +92,8 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
   /** Resolves with the final answer; rejects with a typed error, or `signal.reason` on abort. */
   readonly result: Promise<PromptResult>
   #buffer: PromptStreamPart[] = []
+  /** UTF-8 bytes of the text in `#buffer`. */
+  #bufferedBytes = 0
   #waiter: Waiter | undefined
   #producerDone = false
   #consumerDone = false
@@ -93,12 +104,14 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
   #resolveResult!: (result: PromptResult) => void
   #rejectResult!: (error: unknown) => void
   readonly #maxBufferedParts: number
+  readonly #maxBufferedBytes: number
   readonly #onCancel: () => void
 
   /** @internal Use `InferenceManager.sendPrompt`. */
   private constructor(init: PromptStreamInit) {
     this.requestId = init.requestId
     this.#maxBufferedParts = init.maxBufferedParts
+    this.#maxBufferedBytes = init.maxBufferedBytes
     this.#onCancel = init.onCancel
     this.result = new Promise<PromptResult>((resolve, reject) => {
       this.#resolveResult = resolve
@@ -130,6 +143,7 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
     const { stream, controller } = PromptStream.create({
       requestId: result.requestId,
       maxBufferedParts: 1,
+      maxBufferedBytes: Number.POSITIVE_INFINITY,
       onCancel: () => {},
     })
     if (result.content) controller.push({ type: 'text-delta', text: result.content, tokens })
@@ -162,6 +176,7 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
         if (!this.#producerDone) this.cancel()
         this.#consumerDone = true
         this.#buffer = []
+        this.#bufferedBytes = 0
         this.#error = undefined
         return { done: true, value: undefined }
       },
@@ -197,7 +212,10 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
 
   #next(): Promise<IteratorResult<PromptStreamPart>> {
     const part = this.#buffer.shift()
-    if (part !== undefined) return Promise.resolve({ done: false, value: part })
+    if (part !== undefined) {
+      this.#bufferedBytes -= utf8ByteLength(part.text)
+      return Promise.resolve({ done: false, value: part })
+    }
     if (this.#error !== undefined) {
       const { value } = this.#error
       this.#error = undefined
@@ -221,6 +239,23 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
       waiter.resolve({ done: false, value: part })
       return
     }
+    const bytes = utf8ByteLength(part.text)
+    if (this.#bufferedBytes + bytes > this.#maxBufferedBytes) {
+      this.#fail(
+        new StreamError(
+          'RESPONSE_TOO_LARGE',
+          `The text buffered for a slow consumer exceeded maxResponseBytes (${this.#maxBufferedBytes} bytes)`,
+          { requestId: this.requestId },
+        ),
+        false,
+      )
+      if (!this.#cancelRequested) {
+        this.#cancelRequested = true
+        this.#onCancel()
+      }
+      return
+    }
+    this.#bufferedBytes += bytes
     const last = this.#buffer.at(-1)
     if (this.#buffer.length >= this.#maxBufferedParts && last !== undefined) {
       last.text += part.text
@@ -249,7 +284,10 @@ export class PromptStream implements AsyncIterable<PromptStreamPart> {
     this.#producerDone = true
     this.#rejectResult(error)
     if (this.#consumerDone) return
-    if (discardBuffered) this.#buffer = []
+    if (discardBuffered) {
+      this.#buffer = []
+      this.#bufferedBytes = 0
+    }
     const waiter = this.#waiter
     if (waiter !== undefined) {
       this.#waiter = undefined
