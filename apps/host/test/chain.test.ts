@@ -205,18 +205,23 @@ describe('proofs of work', () => {
     // 3500 tokens at once: the contract allows 1000 per second since the session started (+1 s).
     await using host = await startChainHost(3500)
     const jobId = await openJob(hostAccount.address, 100n, 10n ** 16n)
+    // The chain's clock, not the machine's speed, decides: the claim's block is held 1 s after the
+    // session's start (2000 tokens allowed) until the host has been refused and has retried.
+    const { publicClient, testClient } = createDevnetClients(devnet, hostAccount)
+    const { timestamp: startTime } = await publicClient.getBlock()
+    await testClient.setNextBlockTimestamp({ timestamp: startTime + 1n })
     const auth = await tokenFor(host.url, jobId)
     const client = await TestClient.connect(host.url, { sessionId: jobId })
     await client.init({ token: auth.token, chain_id: devnet.chainId, model })
     client.send({ type: 'prompt', request_id: 'a', content: 'long', max_tokens: 4000 })
     const { message: response } = await client.until('response')
     expect(response.usage.completion_tokens).toBe(3500)
+    const retried = () =>
+      host.logger.lines.some((line) => line.message === 'submitProofOfWork will be retried')
+    await expect.poll(retried, { timeout: 20_000, interval: 50 }).toBe(true)
+    await testClient.mine({ blocks: 1 })
     const { message: checkpoint } = await client.until('checkpoint')
     expect(checkpoint.tokens_claimed).toBe(response.usage.total_tokens)
-    expect(host.logger.lines).toContainEqual({
-      level: 'info',
-      message: 'submitProofOfWork will be retried',
-    })
     client.close()
   })
 })
