@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     host: args.host,
     insecureNoAuth: args.insecureNoAuth,
     jobVerifier,
+    allowedOrigins: args.allowedOrigins,
     ...(args.hostAddress === undefined ? {} : { hostAddress: args.hostAddress }),
     ...(chain === undefined ? {} : { chain }),
     logger,

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import { createServer } from 'node:http'
+import { createServer, maxHeaderSize } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { maxSessionTokenTtlSeconds, ReplayGuard } from '@fabstir/auth/host'
@@ -8,7 +8,7 @@ import {
   defaultMaxMessageBytes,
   type Hex,
   type HttpErrorBody,
-  type ProtocolError,
+  ProtocolError,
 } from '@fabstir/protocol'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { ChallengeStore } from './auth/ChallengeStore.js'
@@ -19,6 +19,7 @@ import { connectHostChain } from './chain/connectHostChain.js'
 import type { HostChainOptions } from './chain/HostChainOptions.js'
 import { type Clock, systemClock } from './clock.js'
 import { createHostIdentity } from './hostIdentity.js'
+import { foreignOrigin, isOriginAllowed, normalizeAllowedOrigins } from './http/checkOrigin.js'
 import { handleHttpRequest } from './http/handleHttpRequest.js'
 import { malformedTarget, requestPath } from './http/requestPath.js'
 import type { HostContext } from './internal/HostContext.js'
@@ -63,6 +64,36 @@ export type StartHostOptions = {
   challengeTtlMs?: number
   /** Challenges held at once; past it the oldest is dropped. @default 10_000 */
   maxChallenges?: number
+  /**
+   * Unanswered challenges held for one remote address; past it that address's oldest is dropped
+   * (never another address's). @default 16
+   */
+  maxChallengesPerAddress?: number
+  /** `/v1/auth/challenge` requests per minute per remote address; more are `RATE_LIMITED`. @default 30 */
+  challengesPerMinute?: number
+  /**
+   * Browser origins (`Origin` header) allowed to use `POST` endpoints and the WebSocket, besides
+   * loopback ones (`http(s)://127.0.0.1`, `localhost`, `[::1]`, any port); `'*'` allows every
+   * origin. A request without `Origin` (not from a browser) is always served; any other origin,
+   * or a malformed one, gets `403 PERMISSION_DENIED`. @default []
+   */
+  allowedOrigins?: readonly string[]
+  /**
+   * A WebSocket that has not opened a session (`session_init`/`session_resume` accepted) this
+   * long after its upgrade gets a fatal `error` and is closed (1008). @default 10_000
+   */
+  firstMessageTimeoutMs?: number
+  /** WebSockets open at once from one remote address; an upgrade past it gets `429`. @default 64 */
+  maxSocketsPerAddress?: number
+  /** WebSockets open at once in all; an upgrade past it gets `503`. @default 4096 */
+  maxSockets?: number
+  /** The host pings a socket after this long without a frame from it. @default 30_000 */
+  pingIntervalMs?: number
+  /**
+   * A socket from which nothing came (no message, no pong) for this long is cut; its session
+   * stays resumable. @default 75_000
+   */
+  pongTimeoutMs?: number
   /** TCP port; 0 picks a free one (see the returned `port`). @default 0 */
   port?: number
   /** Interface to listen on. @default '127.0.0.1' */
@@ -127,7 +158,8 @@ export type StartHostReturnType = {
  * @param options - backends, network, identity and limits.
  * @returns the running host; `await using` closes it.
  * @throws {TypeError} without backends, with two backends of one name, with a key that is not
- *   an Ed25519 private key, or a `hostAddress` that is not an address.
+ *   an Ed25519 private key, a `hostAddress` that is not an address, or an `allowedOrigins` entry
+ *   that is neither `'*'` nor an http(s) origin.
  * @throws {RangeError} for a limit that is not a positive integer, or `tokenTtlSeconds` over 900.
  *   Rejects if the port cannot be listened on.
  * @example
@@ -150,6 +182,14 @@ export async function startHost({
   tokenTtlSeconds = maxSessionTokenTtlSeconds,
   challengeTtlMs = 5 * 60_000,
   maxChallenges = 10_000,
+  maxChallengesPerAddress = 16,
+  challengesPerMinute = 30,
+  allowedOrigins = [],
+  firstMessageTimeoutMs = 10_000,
+  maxSocketsPerAddress = 64,
+  maxSockets = 4096,
+  pingIntervalMs = 30_000,
+  pongTimeoutMs = 75_000,
   port = 0,
   host = '127.0.0.1',
   chainId: givenChainId,
@@ -176,7 +216,13 @@ export async function startHost({
     defaultMaxTokens: positive('defaultMaxTokens', defaultMaxTokens),
     maxClockSkewMs: positive('maxClockSkewMs', maxClockSkewMs),
     maxBufferedBytes: positive('maxBufferedBytes', maxBufferedBytes, 0),
+    firstMessageTimeoutMs: positive('firstMessageTimeoutMs', firstMessageTimeoutMs),
+    pingIntervalMs: positive('pingIntervalMs', pingIntervalMs),
+    pongTimeoutMs: positive('pongTimeoutMs', pongTimeoutMs),
   }
+  positive('maxSocketsPerAddress', maxSocketsPerAddress)
+  positive('maxSockets', maxSockets)
+  const origins = normalizeAllowedOrigins(allowedOrigins)
   positive('tokenTtlSeconds', tokenTtlSeconds)
   if (tokenTtlSeconds > maxSessionTokenTtlSeconds) {
     throw new RangeError(`tokenTtlSeconds must be at most ${maxSessionTokenTtlSeconds}`)
@@ -246,12 +292,18 @@ export async function startHost({
       hostAddress,
       ttlMs: positive('challengeTtlMs', challengeTtlMs),
       maxChallenges: positive('maxChallenges', maxChallenges),
+      maxPerRequester: positive('maxChallengesPerAddress', maxChallengesPerAddress),
       clock,
     }),
     tokenTtlSeconds,
     replayGuard,
     sessions,
     httpLimiter: new KeyedRateLimiter({ limit: limits.promptsPerMinute, clock }),
+    challengeLimiter: new KeyedRateLimiter({
+      limit: positive('challengesPerMinute', challengesPerMinute),
+      clock,
+    }),
+    allowedOrigins: origins,
     logger,
     clock,
     startedAtMs: clock.now(),
@@ -265,6 +317,8 @@ export async function startHost({
     // handleHttpRequest never rejects; should it all the same, the request dies, not the host.
     handleHttpRequest(context, request, response).catch(() => response.destroy())
   })
+  let socketCount = 0
+  const socketsByAddress = new Map<string, number>()
   server.on('upgrade', (request, socket: Duplex, head) => {
     socket.on('error', () => socket.destroy())
     // A throw out of an event listener would end the process: nothing escapes this one.
@@ -278,6 +332,41 @@ export async function startHost({
         refuseUpgrade(socket, 404, 'Not Found')
         return
       }
+      if (!isOriginAllowed(request.headers.origin, origins)) {
+        refuseUpgrade(socket, 403, 'Forbidden', foreignOrigin())
+        return
+      }
+      // Counted from the upgrade until the TCP socket closes, before any WebSocket exists.
+      const remote = request.socket.remoteAddress ?? 'unknown'
+      const fromRemote = socketsByAddress.get(remote) ?? 0
+      if (socketCount >= maxSockets) {
+        const busy = new ProtocolError('UNAVAILABLE', 'Too many connections', {
+          details: `the host holds ${maxSockets} sockets`,
+          retryAfterMs: 1000,
+        })
+        refuseUpgrade(socket, 503, 'Service Unavailable', busy)
+        return
+      }
+      if (fromRemote >= maxSocketsPerAddress) {
+        const limited = new ProtocolError(
+          'RATE_LIMITED',
+          'Too many connections from this address',
+          {
+            details: `at most ${maxSocketsPerAddress}`,
+            retryAfterMs: 1000,
+          },
+        )
+        refuseUpgrade(socket, 429, 'Too Many Requests', limited)
+        return
+      }
+      socketCount += 1
+      socketsByAddress.set(remote, fromRemote + 1)
+      socket.once('close', () => {
+        socketCount -= 1
+        const left = (socketsByAddress.get(remote) ?? 1) - 1
+        if (left > 0) socketsByAddress.set(remote, left)
+        else socketsByAddress.delete(remote)
+      })
       webSockets.handleUpgrade(request, socket, head, (webSocket) => {
         try {
           handleSocket(context, webSocket)
@@ -291,7 +380,17 @@ export async function startHost({
       socket.destroy()
     }
   })
-  server.on('clientError', (_error, socket) => socket.destroy())
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Headers past Node's limit (16 KiB) are answered, not just dropped; other errors cut.
+    if (error.code === 'HPE_HEADER_OVERFLOW' && socket.writable) {
+      const tooLarge = new ProtocolError('MESSAGE_TOO_LARGE', 'Request headers too large', {
+        details: `at most ${maxHeaderSize} bytes`,
+      })
+      refuseUpgrade(socket, 431, 'Request Header Fields Too Large', tooLarge)
+      return
+    }
+    socket.destroy()
+  })
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -344,7 +443,10 @@ export async function startHost({
   }
 }
 
-/** Answers an upgrade that is not served with a bare HTTP response, then cuts the socket. */
+/**
+ * Answers an upgrade that is not served (or a request Node could not parse) with a bare HTTP
+ * response, then cuts the socket.
+ */
 function refuseUpgrade(
   socket: Duplex,
   status: number,
@@ -358,11 +460,15 @@ function refuseUpgrade(
       error: {
         code: error.code,
         message: error.shortMessage,
+        ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }),
         ...(error.details === undefined ? {} : { details: error.details }),
       },
     }
     body = JSON.stringify(payload)
     head += 'content-type: application/json; charset=utf-8\r\n'
+    if (error.retryAfterMs !== undefined) {
+      head += `retry-after: ${Math.max(1, Math.ceil(error.retryAfterMs / 1000))}\r\n`
+    }
   }
   socket.write(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
   socket.destroy()

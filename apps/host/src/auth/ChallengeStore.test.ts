@@ -10,6 +10,7 @@ describe('ChallengeStore', () => {
       hostAddress: `0x${'22'.repeat(20)}`,
       ttlMs: 1000,
       maxChallenges: 2,
+      maxPerRequester: 2,
       clock,
     })
     const first = store.create(binding)
@@ -34,5 +35,22 @@ describe('ChallengeStore', () => {
     store.create(binding)
     expect(store.size).toBe(1)
     expect(() => store.take(c.nonce, binding)).toThrow('not valid')
+  })
+
+  test("one requester past its own bound drops its own oldest, never another requester's", () => {
+    const clock = { now: () => 1_000_000 }
+    const store = new ChallengeStore({
+      hostAddress: `0x${'22'.repeat(20)}`,
+      ttlMs: 1000,
+      maxChallenges: 4,
+      maxPerRequester: 2,
+      clock,
+    })
+    const victim = store.create(binding, '127.0.0.1')
+    const flood = Array.from({ length: 10 }, () => store.create(binding, '127.0.0.2'))
+    expect(store.size).toBe(3)
+    expect(store.take(victim.nonce, binding)).toBe(victim.message)
+    expect(store.take(flood.at(-1)?.nonce ?? '', binding)).toBe(flood.at(-1)?.message)
+    expect(() => store.take(flood[0]?.nonce ?? '', binding)).toThrow('not valid')
   })
 })

@@ -24,10 +24,15 @@ export type ChallengeStoreOptions = {
   ttlMs: number
   /** Challenges held at once; past it the oldest is forgotten. */
   maxChallenges: number
+  /**
+   * Challenges held at once for one requester (remote address); past it that requester's oldest
+   * is forgotten, so one client cannot push out the challenges of others.
+   */
+  maxPerRequester: number
   clock: Clock
 }
 
-type Pending = ChallengeBinding & { message: string; expiresAt: number }
+type Pending = ChallengeBinding & { message: string; expiresAt: number; requester: string }
 
 /**
  * @internal The challenges the host handed out and that were not answered yet: each nonce is
@@ -39,18 +44,25 @@ export class ChallengeStore {
   readonly #options: ChallengeStoreOptions
   // Insertion order is expiry order (one TTL, one clock), so the oldest come first.
   readonly #pending = new Map<string, Pending>()
+  // The nonces of each requester, oldest first.
+  readonly #byRequester = new Map<string, Set<string>>()
 
   constructor(options: ChallengeStoreOptions) {
     this.#options = options
   }
 
-  /** Hands out a new challenge for `binding`. */
-  create(binding: ChallengeBinding): IssuedChallenge {
-    const { hostAddress, ttlMs, maxChallenges, clock } = this.#options
+  /** Hands out a new challenge for `binding`, asked by `requester` (its remote address). */
+  create(binding: ChallengeBinding, requester = ''): IssuedChallenge {
+    const { hostAddress, ttlMs, maxChallenges, maxPerRequester, clock } = this.#options
     const now = clock.now()
+    const own = this.#byRequester.get(requester)
+    if (own !== undefined && own.size >= maxPerRequester) {
+      const oldest = own.values().next()
+      if (!oldest.done) this.#forget(oldest.value)
+    }
     for (const [nonce, pending] of this.#pending) {
       if (pending.expiresAt > now && this.#pending.size < maxChallenges) break
-      this.#pending.delete(nonce)
+      this.#forget(nonce)
     }
     const nonce = randomBytes(18).toString('base64url')
     const expiresAt = now + ttlMs
@@ -61,7 +73,10 @@ export class ChallengeStore {
       nonce,
       expiresAt,
     })
-    this.#pending.set(nonce, { ...binding, message, expiresAt })
+    this.#pending.set(nonce, { ...binding, message, expiresAt, requester })
+    const nonces = this.#byRequester.get(requester) ?? new Set()
+    nonces.add(nonce)
+    this.#byRequester.set(requester, nonces)
     return { nonce, message, expires_at: expiresAt }
   }
 
@@ -73,7 +88,7 @@ export class ChallengeStore {
    */
   take(nonce: string, binding: ChallengeBinding): string {
     const pending = this.#pending.get(nonce)
-    this.#pending.delete(nonce)
+    this.#forget(nonce)
     if (pending === undefined) {
       throw new AuthError('AUTH_FAILED', 'The challenge is not valid', {
         details: 'unknown or already used nonce; ask /v1/auth/challenge for a new one',
@@ -94,6 +109,15 @@ export class ChallengeStore {
       })
     }
     return pending.message
+  }
+
+  #forget(nonce: string): void {
+    const pending = this.#pending.get(nonce)
+    if (pending === undefined) return
+    this.#pending.delete(nonce)
+    const nonces = this.#byRequester.get(pending.requester)
+    nonces?.delete(nonce)
+    if (nonces?.size === 0) this.#byRequester.delete(pending.requester)
   }
 
   /** Challenges held now. */

@@ -17,8 +17,27 @@ describe('parseHostArgs', () => {
       apiUrl: undefined,
       priceNative: 2000n,
       priceUsdc: undefined,
+      allowedOrigins: [],
       help: false,
     })
+  })
+
+  test('--allowed-origin is repeatable and checked', () => {
+    expect(
+      parseHostArgs([
+        '--model',
+        'a/b',
+        '--allowed-origin',
+        'https://app.example',
+        '--allowed-origin',
+        '*',
+      ]).allowedOrigins,
+    ).toEqual(['https://app.example', '*'])
+    for (const bad of ['app.example', 'ftp://app.example', 'http://[']) {
+      expect(() => parseHostArgs(['--model', 'a/b', '--allowed-origin', bad])).toThrow(
+        '--allowed-origin',
+      )
+    }
   })
 
   test('chain options', () => {
@@ -69,6 +88,8 @@ describe('parseHostArgs', () => {
         'http://127.0.0.1:9000',
         '--token-delay-ms',
         '25',
+        '--allowed-origin',
+        'https://app.example',
       ]),
     ).toEqual({
       port: 0,
@@ -84,6 +105,7 @@ describe('parseHostArgs', () => {
       apiUrl: undefined,
       priceNative: 2000n,
       priceUsdc: undefined,
+      allowedOrigins: ['https://app.example'],
       help: false,
     })
   })

@@ -25,6 +25,8 @@ export type HostArgs = {
   priceNative: bigint
   /** Price per 1000 tokens in USDC base units, registered for the model when given. */
   priceUsdc: bigint | undefined
+  /** Browser origins allowed besides loopback ones (`--allowed-origin`, repeatable). */
+  allowedOrigins: string[]
   help: boolean
 }
 
@@ -34,6 +36,7 @@ export const hostUsage = `Usage: fabstir-host --model <name> [--port 8080] [--ho
                     [--openai-url <url>] [--token-delay-ms <n>]
                     [--rpc-url <url> [--contracts <file>] [--api-url <url>]
                      [--price-native <n>] [--price-usdc <n>]]
+                    [--allowed-origin <origin>]...
 
   --model <name>       model to serve, as "repo/file"; its id is keccak256 of the name
   --port <n>           TCP port (0 picks a free one)              default 8080
@@ -57,6 +60,10 @@ export const hostUsage = `Usage: fabstir-host --model <name> [--port 8080] [--ho
                        embedded model
   --token-delay-ms <n> pause after each token of the embedded model, to stream at the pace
                        of a GPU (demos)                             default 0
+  --allowed-origin <origin>
+                       a browser origin (e.g. https://app.example) that may use the
+                       host besides loopback pages; repeatable; "*" allows every one
+                                                                  default none
   --help               print this text
 `
 
@@ -85,6 +92,7 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
       'api-url': { type: 'string' },
       'price-native': { type: 'string', default: '2000' },
       'price-usdc': { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
   })
@@ -119,6 +127,14 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
       '--rpc-url checks jobs on chain: drop --insecure-no-auth and --dev-accept-any-job',
     )
   }
+  const allowedOrigins = values['allowed-origin'] ?? []
+  for (const origin of allowedOrigins) {
+    if (origin === '*') continue
+    const url = URL.canParse(origin) ? new URL(origin) : undefined
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new TypeError('--allowed-origin must be "*" or an http(s) origin')
+    }
+  }
   const priceNative = price('--price-native', values['price-native'] ?? '2000')
   const priceUsdc =
     values['price-usdc'] === undefined ? undefined : price('--price-usdc', values['price-usdc'])
@@ -136,6 +152,7 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
     apiUrl: values['api-url'],
     priceNative,
     priceUsdc,
+    allowedOrigins,
     help,
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ProtocolError } from '@fabstir/protocol'
 import type { HostContext } from '../internal/HostContext.js'
+import { foreignOrigin, isOriginAllowed } from './checkOrigin.js'
 import { getHealth, getModels, getVersion } from './describeHost.js'
 import { handleAuthChallenge } from './handleAuthChallenge.js'
 import { handleAuthRefresh } from './handleAuthRefresh.js'
@@ -39,7 +40,8 @@ const routes: Readonly<Record<string, Readonly<Partial<Record<string, Handler>>>
  * @internal Serves the HTTP endpoints of PROTOCOL.md §2. Every error is `{error:{code, message}}`
  * with the code's status; an unknown path is a 404 and a known path with another method a 405
  * (both with code `BAD_MESSAGE`, as the protocol has no routing codes), and a target that is no
- * URL a 400 `BAD_MESSAGE`. Never rejects: whatever fails is answered (or, once the headers are
+ * URL a 400 `BAD_MESSAGE`; a `POST` from a foreign browser origin a 403 `PERMISSION_DENIED`
+ * (`isOriginAllowed`). Never rejects: whatever fails is answered (or, once the headers are
  * sent, the connection is cut) and logged.
  */
 export async function handleHttpRequest(
@@ -96,6 +98,12 @@ async function route(
       details: `use ${allowed}`,
     })
     sendError(response, error, { status: 405, headers: { allow: allowed }, logger })
+    return
+  }
+  // A web page may send POSTs to a loopback host without asking (no CORS preflight for simple
+  // requests): only non-browser clients, loopback pages and allowed origins are served.
+  if (method !== 'GET' && !isOriginAllowed(request.headers.origin, context.allowedOrigins)) {
+    sendError(response, foreignOrigin(), { headers: { connection: 'close' }, logger })
     return
   }
   try {

@@ -35,6 +35,10 @@ export type HostContext = {
   readonly sessions: SessionStore
   /** Prompts per minute of `POST /v1/inference`, per client address. */
   readonly httpLimiter: KeyedRateLimiter
+  /** Requests of `/v1/auth/challenge` per minute, per remote address. */
+  readonly challengeLimiter: KeyedRateLimiter
+  /** Browser origins allowed besides loopback ones (normalized; `'*'` allows every one). */
+  readonly allowedOrigins: ReadonlySet<string>
   readonly logger: Logger
   readonly clock: Clock
   /** When the host started serving (the clock's milliseconds). */

@@ -8,4 +8,10 @@ export type HostLimits = {
   defaultMaxTokens: number
   maxClockSkewMs: number
   maxBufferedBytes: number
+  /** A socket that has not started a session this long after opening is closed. */
+  firstMessageTimeoutMs: number
+  /** Silence from the client after which the host pings. */
+  pingIntervalMs: number
+  /** Silence from the client (no message, no pong) after which the host cuts the socket. */
+  pongTimeoutMs: number
 }

@@ -44,11 +44,19 @@ const tokenExpiringNoticeMs = 60_000
  * signing is open, every message must carry a valid `sig` by the token's session key
  * (`INVALID_SIGNATURE`, fatal); `prompt` needs the `inference` permission (`PERMISSION_DENIED`).
  * `token_expiring` is sent 60 s before the token's `exp`; the socket is not cut when it expires.
+ * A socket that has not opened a session within `firstMessageTimeoutMs` gets a fatal
+ * `BAD_MESSAGE` and is closed (1008). Keep-alive (PROTOCOL.md §1, revision 2): after
+ * `pingIntervalMs` without a frame from the client the host pings, and a socket silent (no
+ * message, no pong) for `pongTimeoutMs` is cut; its session stays resumable.
  */
 export function handleSocket(context: HostContext, socket: WebSocket): void {
   const connection = new SessionSocket(context, socket)
+  const stopKeepAlive = keepAlive(context, socket)
   socket.on('message', (data, isBinary) => connection.receive(data, isBinary))
-  socket.on('close', () => connection.release('socket closed'))
+  socket.on('close', () => {
+    stopKeepAlive()
+    connection.release('socket closed')
+  })
   // ws closes the socket itself after a protocol error; the listener keeps the error from throwing.
   socket.on('error', (error) => context.logger.debug('socket error', { error: error.message }))
   // ws closes the socket (1009) as soon as a frame's header announces more than maxPayload and only
@@ -76,12 +84,24 @@ class SessionSocket {
   /** The session key that must sign every message, once signing is negotiated. */
   #signingKey: Hex | undefined
   #expiryTimer: NodeJS.Timeout | undefined
+  /** Closes the socket if no session is open in time; cleared once one is. */
+  #firstMessageTimer: NodeJS.Timeout | undefined
   // Frames are handled one after another, also while a session start awaits the tokenizer.
   #inbox: Promise<void> = Promise.resolve()
 
   constructor(context: HostContext, socket: WebSocket) {
     this.#context = context
     this.#socket = socket
+    const { firstMessageTimeoutMs } = context.limits
+    this.#firstMessageTimer = setTimeout(() => {
+      this.#firstMessageTimer = undefined
+      if (this.#session !== undefined) return
+      const late = new ProtocolError('BAD_MESSAGE', 'No session was opened in time', {
+        details: `send session_init or session_resume within ${firstMessageTimeoutMs} ms`,
+      })
+      this.#reply(late, true)
+    }, firstMessageTimeoutMs)
+    this.#firstMessageTimer.unref()
   }
 
   receive(data: RawData, isBinary: boolean): void {
@@ -122,6 +142,8 @@ class SessionSocket {
     this.#session = undefined
     clearTimeout(this.#expiryTimer)
     this.#expiryTimer = undefined
+    clearTimeout(this.#firstMessageTimer)
+    this.#firstMessageTimer = undefined
     for (const pending of [this.#running, ...this.#queue]) pending?.controller.abort(reason)
     this.#queue = []
     this.#context.activeSockets.delete(this)
@@ -190,6 +212,8 @@ class SessionSocket {
       }
       session.notify = (message) => void this.send(message)
       this.#session = session
+      clearTimeout(this.#firstMessageTimer)
+      this.#firstMessageTimer = undefined
       this.#claims = claims
       this.#signingKey = signingKey
       this.#context.activeSockets.add(this)
@@ -366,4 +390,36 @@ class SessionSocket {
     const code = refusal.code === 'INTERNAL' ? closeCodes.internal : closeCodes.policy
     this.#socket.close(code, refusal.code)
   }
+}
+
+/**
+ * Pings a socket after `pingIntervalMs` without a frame from its client (and again every
+ * `pingIntervalMs` while it stays silent); cuts it once nothing (no message, no pong) came for
+ * `pongTimeoutMs`. Returns the function that stops watching.
+ */
+function keepAlive(context: HostContext, socket: WebSocket): () => void {
+  const { pingIntervalMs, pongTimeoutMs } = context.limits
+  let lastHeardAt = context.clock.now()
+  let lastPingAt = lastHeardAt
+  const heard = () => {
+    lastHeardAt = context.clock.now()
+  }
+  socket.on('message', heard)
+  socket.on('pong', heard)
+  const tickMs = Math.max(1, Math.ceil(Math.min(pingIntervalMs, pongTimeoutMs) / 3))
+  const timer = setInterval(() => {
+    if (socket.readyState !== WebSocket.OPEN) return
+    const now = context.clock.now()
+    if (now - lastHeardAt >= pongTimeoutMs) {
+      context.logger.debug('socket silent, cut', { silentMs: now - lastHeardAt })
+      socket.terminate()
+      return
+    }
+    if (now - Math.max(lastHeardAt, lastPingAt) >= pingIntervalMs) {
+      lastPingAt = now
+      socket.ping()
+    }
+  }, tickMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }
