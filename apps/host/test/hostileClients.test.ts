@@ -1,6 +1,5 @@
 import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
-import { connect as connectTcp } from 'node:net'
 import { generateSessionKey } from '@fabstir/auth'
 import { decodeHttpBody, type HostMessage } from '@fabstir/protocol'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -8,6 +7,7 @@ import { WebSocket } from 'ws'
 import { createDevelopmentJobVerifier } from '../src/auth/createDevelopmentJobVerifier.js'
 import { type StartHostOptions, type StartHostReturnType, startHost } from '../src/startHost.js'
 import { chainId, createRecordingLogger, errorOf, post, wallet } from './authHelpers.js'
+import { rawExchange } from './rawExchange.js'
 import { createScriptedBackend } from './scriptedBackend.js'
 import { TestClient } from './testClient.js'
 
@@ -30,22 +30,6 @@ async function start(options: Partial<StartHostOptions> = {}) {
   })
   hosts.push(host)
   return host
-}
-
-/** Sends raw bytes over TCP to the host and returns all it answers until it closes. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connectTcp(port, '127.0.0.1')
-    let answer = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => {
-      answer += chunk
-    })
-    socket.on('error', () => {}) // a reset ends the exchange like a close
-    socket.on('close', () => resolve(answer))
-    socket.setTimeout(5000, () => socket.destroy())
-    socket.write(request)
-  })
 }
 
 const upgrade = (extra = '') =>

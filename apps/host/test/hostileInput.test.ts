@@ -1,8 +1,8 @@
-import { connect as connectTcp } from 'node:net'
 import type { ErrorMessage, HostMessage } from '@fabstir/protocol'
 import { afterEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { type StartHostOptions, type StartHostReturnType, startHost } from '../src/startHost.js'
+import { rawExchange } from './rawExchange.js'
 import { createScriptedBackend } from './scriptedBackend.js'
 import { TestClient } from './testClient.js'
 
@@ -22,22 +22,6 @@ async function start(options: Partial<StartHostOptions> = {}) {
   })
   hosts.push(host)
   return host
-}
-
-/** Sends raw bytes over TCP to the host and returns all it answers until it closes. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connectTcp(port, '127.0.0.1')
-    let answer = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => {
-      answer += chunk
-    })
-    socket.on('error', () => {}) // a reset ends the exchange like a close
-    socket.on('close', () => resolve(answer))
-    socket.setTimeout(5000, () => socket.destroy())
-    socket.write(request)
-  })
 }
 
 async function expectServing(host: StartHostReturnType) {
