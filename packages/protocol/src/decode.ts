@@ -76,11 +76,12 @@ export function decodeHttpBody<name extends HttpBodyName>(
   data: WireData | { json: unknown },
   options: Omit<DecodeOptions, 'frame' | 'compression'> = {},
 ): HttpBodies[name] {
-  const json =
+  // A parsed value has no text to scan: walk it.
+  const { json, text } =
     typeof data === 'object' && data !== null && 'json' in data
-      ? data.json
+      ? { json: data.json, text: undefined }
       : parseJson(data, { ...options, frame: 'text' })
-  refuseLoneSurrogates(json)
+  if (text === undefined || mayHoldLoneSurrogate(text)) refuseLoneSurrogates(json)
   const schema = httpBodySchemas[name] as v.GenericSchema<unknown, HttpBodies[name]>
   return validate(schema, json, `${name} body`)
 }
@@ -93,13 +94,13 @@ function decodeTyped<table extends SchemaTable>(
   data: WireData,
   options: DecodeOptions,
 ): v.InferOutput<table[keyof table]> {
-  const json = parseJson(data, options)
+  const { json, text } = parseJson(data, options)
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ProtocolError('BAD_MESSAGE', 'Message is not a JSON object')
   }
   const { type } = json as { type?: unknown }
   const ids = idsOf(json)
-  refuseLoneSurrogates(json, ids)
+  if (mayHoldLoneSurrogate(text)) refuseLoneSurrogates(json, ids)
   if (typeof type !== 'string') {
     throw new ProtocolError('BAD_MESSAGE', 'Message has no string "type"', ids)
   }
@@ -158,6 +159,15 @@ function idsOf(json: object): { sessionId?: string; requestId?: string } {
 
 // With the `u` flag a lone surrogate is a code point of category Cs; a valid pair is not.
 const loneSurrogate = /\p{Cs}/u
+// A parsed string can hold a lone surrogate only if the text had one raw (a string given as is)
+// or as a `\uD800`–`\uDFFF` escape. Text decoded from UTF-8 never has one raw, so on the
+// streaming path this is one native scan of the text instead of a walk over every value.
+const surrogateInText = /\p{Cs}|\\u[dD][89a-fA-F]/u
+
+/** Whether JSON `text` may parse into a string or key with a lone surrogate. */
+function mayHoldLoneSurrogate(text: string): boolean {
+  return surrogateInText.test(text)
+}
 
 /**
  * Refuses JSON that has no canonical form (RFC 8785 forbids lone surrogates), wherever it is:
@@ -207,7 +217,7 @@ function refuseLoneSurrogates(
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-function parseJson(data: WireData, options: DecodeOptions): unknown {
+function parseJson(data: WireData, options: DecodeOptions): { json: unknown; text: string } {
   const { maxMessageBytes = defaultMaxMessageBytes, frame, compression } = options
   let text: string
   if (!isWireData(data)) {
@@ -233,7 +243,7 @@ function parseJson(data: WireData, options: DecodeOptions): unknown {
     }
   }
   try {
-    return JSON.parse(text)
+    return { json: JSON.parse(text), text }
   } catch (error) {
     // The parser's own message quotes the input, which may be a token or a prompt.
     throw new ProtocolError('BAD_MESSAGE', 'Message is not valid JSON', {
